@@ -1,0 +1,58 @@
+# The portal's commands. README command 1 is `make run`; command 2 is `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+PYTHON ?= $(shell scripts/find-python)
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+RUN := $(UV) run --frozen --no-sync
+MANAGE := $(RUN) python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint migrate demo worker beat bench-import clean
+
+install: .venv/.installed static/build/.built ## Virtualenv on Python 3.12+, locked dependencies, front-end assets
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.9
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+static/build/.built: node_modules/.installed scripts/build-assets.mjs $(wildcard static/src/*)
+	npm run --silent build
+	touch $@
+
+migrate: install
+	$(MANAGE) migrate --no-input
+
+demo: migrate ## Demo data for every role; prints the logins
+	$(MANAGE) seed_demo
+
+run: demo ## README command 1: install, migrate, demo data, serve on http://127.0.0.1:8000
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test: install ## README command 2: every test (PostgreSQL/Redis tests skip without DATABASE_URL/REDIS_URL)
+	$(RUN) pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+worker: install ## A Celery worker (needs REDIS_URL)
+	$(RUN) celery -A hubportal worker --loglevel=info
+
+beat: install ## Celery beat with the schedule in hubportal/celery.py (needs REDIS_URL)
+	$(RUN) celery -A hubportal beat --loglevel=info
+
+bench-import: install ## GIAS import against PostgreSQL's \copy (needs DATABASE_URL on PostgreSQL)
+	$(MANAGE) bench_import
+
+clean:
+	rm -rf .venv .tools node_modules static/build var db.sqlite3

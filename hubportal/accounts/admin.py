@@ -1,0 +1,60 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from hubportal.accounts.models import Invitation, Membership, Role, User
+
+
+def _national_admin_only(request) -> bool:
+    """The Django admin is for national admins only, whatever is_staff says."""
+    user = request.user
+    return (
+        user.is_active
+        and user.is_staff
+        and user.memberships.filter(role=Role.NATIONAL_ADMIN).exists()
+    )
+
+
+admin.site.has_permission = _national_admin_only
+admin.site.site_header = "Maths Hubs Programme Portal administration"
+admin.site.site_title = "Maths Hubs Programme Portal"
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["hub", "school"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_active", "is_staff", "date_joined"]
+    search_fields = ["email", "full_name"]
+    list_filter = ["is_active", "is_staff", "memberships__role"]
+    inlines = [MembershipInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("full_name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    filter_horizontal = ()
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "hub", "school"]
+    list_filter = ["role", "hub"]
+    search_fields = ["user__email", "school__name"]
+    autocomplete_fields = ["user", "hub", "school"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    list_display = ["email", "role", "hub", "school", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role", "hub"]
+    search_fields = ["email", "full_name"]
+    exclude = ["token_hash"]
+    readonly_fields = ["accepted_at", "accepted_by"]

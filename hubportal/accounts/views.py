@@ -1,0 +1,51 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from hubportal.accounts.models import Role
+from hubportal.accounts.roles import SESSION_KEY, active_membership, choose_membership
+from schools.models import Hub, School
+
+HOME_TEMPLATES = {
+    Role.HUB_LEAD: "accounts/home_hub_lead.html",
+    Role.HEADTEACHER: "accounts/home_headteacher.html",
+    Role.SPECIALIST: "accounts/home_specialist.html",
+    Role.NATIONAL_ADMIN: "accounts/home_national_admin.html",
+}
+
+
+@login_required
+def home(request):
+    """Each role's home page: what this person can do today."""
+    membership = active_membership(request.user)
+    if membership is None:
+        return render(request, "accounts/home_no_role.html")
+    context = {"membership": membership}
+    if membership.role == Role.NATIONAL_ADMIN:
+        context["hubs"] = Hub.objects.visible_to(request.user).annotate_school_counts()
+    elif membership.role in (Role.HUB_LEAD, Role.SPECIALIST):
+        schools = School.objects.visible_to(request.user)
+        context["hub"] = membership.hub
+        context["school_count"] = schools.count()
+        context["open_primary_count"] = schools.open().primary().count()
+    elif membership.role == Role.HEADTEACHER:
+        context["school"] = membership.school
+    return render(request, HOME_TEMPLATES[membership.role], context)
+
+
+@login_required
+@require_POST
+def switch_role(request):
+    """Switch the role the person acts in; only their own memberships are offered."""
+    try:
+        membership_id = int(request.POST.get("membership", ""))
+    except ValueError:
+        membership_id = None
+    membership = choose_membership(request.user, membership_id)
+    if membership is not None:
+        request.session[SESSION_KEY] = membership.pk
+    next_url = request.POST.get("next") or "home"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "home"
+    return redirect(next_url)

@@ -1,0 +1,115 @@
+"""Factories for the portal's models, named after the states they make."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from hubportal.accounts.models import Membership, Role, User
+from schools.models import Hub, HubArea, School
+
+DEMO_PASSWORD = "correct-horse-battery-staple"
+
+
+class HubFactory(DjangoModelFactory):
+    class Meta:
+        model = Hub
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"Test Hub {n} Maths Hub")
+    code = factory.Sequence(lambda n: f"T{n:02d}"[:6])
+
+
+class HubAreaFactory(DjangoModelFactory):
+    class Meta:
+        model = HubArea
+
+    hub = factory.SubFactory(HubFactory)
+    la_code = factory.Sequence(lambda n: f"{800 + n % 199:03d}")
+    la_name = factory.Sequence(lambda n: f"Borough {n}")
+
+
+class SchoolFactory(DjangoModelFactory):
+    """An open primary school in a hub's area."""
+
+    class Meta:
+        model = School
+
+    urn = factory.Sequence(lambda n: 200000 + n)
+    name = factory.Sequence(lambda n: f"Oakfield Primary School {n}")
+    hub = factory.SubFactory(HubFactory)
+    la_code = factory.LazyAttribute(
+        lambda o: o.hub.areas.first().la_code if o.hub and o.hub.areas.exists() else "999"
+    )
+    la_name = "Test Borough"
+    type_name = "Community school"
+    type_group = "Local authority maintained schools"
+    status = "Open"
+    phase = "Primary"
+    statutory_low_age = 4
+    statutory_high_age = 11
+    pupils = 210
+    town = "Testtown"
+    postcode = factory.Sequence(lambda n: f"TT{n % 90 + 1} {n % 9}AB")
+    easting = factory.Sequence(lambda n: 380000 + n * 250)
+    northing = factory.Sequence(lambda n: 400000 + n * 250)
+
+
+class ClosedSchoolFactory(SchoolFactory):
+    status = "Closed"
+
+
+class SecondarySchoolFactory(SchoolFactory):
+    phase = "Secondary"
+    statutory_low_age = 11
+    statutory_high_age = 16
+    name = factory.Sequence(lambda n: f"Ridgeway Academy {n}")
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", DEMO_PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """Sign-in needs a verified email address, as an invitation gives."""
+        if not create:
+            return
+        self.save()
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=self, email=self.email, defaults={"verified": True, "primary": True}
+        )
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+
+
+class HubLeadFactory(MembershipFactory):
+    role = Role.HUB_LEAD
+    hub = factory.SubFactory(HubFactory)
+
+
+class HeadteacherFactory(MembershipFactory):
+    role = Role.HEADTEACHER
+    school = factory.SubFactory(SchoolFactory)
+
+
+class SpecialistFactory(MembershipFactory):
+    role = Role.SPECIALIST
+    hub = factory.SubFactory(HubFactory)
+    school = factory.LazyAttribute(lambda o: SchoolFactory(hub=o.hub))
+
+
+class NationalAdminFactory(MembershipFactory):
+    role = Role.NATIONAL_ADMIN
+    user = factory.SubFactory(UserFactory, is_staff=True)
