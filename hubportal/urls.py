@@ -9,5 +9,6 @@ urlpatterns = [
     path("invitations/", include("hubportal.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("schools/", include("schools.urls")),
+    path("", include("workgroups.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,7 @@
 """Factories for the portal's models, named after the states they make."""
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from hubportal.accounts.models import Membership, Role, User
@@ -113,3 +114,114 @@ class SpecialistFactory(MembershipFactory):
 class NationalAdminFactory(MembershipFactory):
     role = Role.NATIONAL_ADMIN
     user = factory.SubFactory(UserFactory, is_staff=True)
+
+
+# ---------------------------------------------------------------------------
+# Applications and participation history
+
+
+def stage(code: str):
+    from workgroups.models import ProgrammeStage
+
+    return ProgrammeStage.objects.get(code=code)
+
+
+def year(start_year: int):
+    from workgroups.models import AcademicYear
+
+    return AcademicYear.objects.get_or_create(start_year=start_year)[0]
+
+
+class ApplicationWindowFactory(DjangoModelFactory):
+    """A window open from 1 September to 31 July of its year."""
+
+    class Meta:
+        model = "workgroups.ApplicationWindow"
+
+    hub = factory.SubFactory(HubFactory)
+    stage = factory.LazyFunction(lambda: stage("dwg"))
+    year = factory.LazyFunction(lambda: year(2026))
+    opens = factory.LazyAttribute(lambda o: o.year.starts)
+    closes = factory.LazyAttribute(lambda o: o.year.ends.replace(month=7))
+    target_places = 14
+
+
+class ParticipantFactory(DjangoModelFactory):
+    class Meta:
+        model = "workgroups.Participant"
+
+    position = factory.Sequence(lambda n: n % 2 + 1)
+    name = factory.Sequence(lambda n: f"Teacher {n}")
+    email = factory.Sequence(lambda n: f"teacher{n}@school.example")
+    job_role = "Class teacher"
+    is_maths_lead = factory.LazyAttribute(lambda o: o.position == 1)
+
+
+class DraftApplicationFactory(DjangoModelFactory):
+    """A draft with every task done, ready to submit."""
+
+    class Meta:
+        model = "workgroups.Application"
+        skip_postgeneration_save = True
+
+    school = factory.SubFactory(SchoolFactory)
+    hub = factory.LazyAttribute(lambda o: o.school.hub)
+    stage = factory.LazyFunction(lambda: stage("dwg"))
+    year = factory.LazyFunction(lambda: year(2026))
+    once_only = factory.LazyAttribute(lambda o: o.stage.once_only)
+    state = "draft"
+    school_details_confirmed = True
+    contact_name = "Pat Head"
+    contact_role = "Headteacher"
+    commit_release_teachers = True
+    commit_headteacher_attends = True
+    commit_reports = True
+    action_plan_priorities = factory.LazyAttribute(
+        lambda o: "Fluency in number facts" if o.stage.requires_action_plan else ""
+    )
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def participants(self, create, extracted, **kwargs):
+        if not create:
+            return
+        count = self.stage.participants_per_school if extracted is None else extracted
+        for position in range(1, count + 1):
+            ParticipantFactory(application=self, position=position)
+
+
+class SubmittedApplicationFactory(DraftApplicationFactory):
+    state = "submitted"
+    declaration = True
+    submitted_by = factory.SelfAttribute("created_by")
+    submitted_at = factory.LazyFunction(timezone.now)
+
+
+class WaitlistedApplicationFactory(SubmittedApplicationFactory):
+    state = "waitlisted"
+    decision_reason = "Places are full; first in line for the next."
+
+
+class AcceptedApplicationFactory(SubmittedApplicationFactory):
+    state = "accepted"
+
+
+class DeclinedApplicationFactory(SubmittedApplicationFactory):
+    state = "declined"
+    decision_reason = "The school is outside the hub's area."
+
+
+class WithdrawnApplicationFactory(SubmittedApplicationFactory):
+    state = "withdrawn"
+
+
+class ParticipationFactory(DjangoModelFactory):
+    """A completed stage in an earlier year."""
+
+    class Meta:
+        model = "workgroups.Participation"
+
+    school = factory.SubFactory(SchoolFactory)
+    stage = factory.LazyFunction(lambda: stage("dwg"))
+    year = factory.LazyFunction(lambda: year(2024))
+    outcome = "completed"
