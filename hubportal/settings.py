@@ -5,6 +5,7 @@ run in-process, mail written to a local folder. Production sets DEBUG off, which
 makes SECRET_KEY compulsory and turns on the secure-transport settings.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +87,11 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Each test run makes its own database, so runs side by side never share one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_DATABASE_NAME", default=f"test_hubportal_{os.getpid()}")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
