@@ -207,7 +207,7 @@ STORAGES = {
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
 
 # Celery: Redis as broker when REDIS_URL is set; otherwise tasks run in-process.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
