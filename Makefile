@@ -8,7 +8,7 @@ MANAGE := $(RUN) python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate demo worker beat bench-import clean
+.PHONY: install run test lint migrate demo worker beat up compose-check bench-import clean
 
 install: .venv/.installed static/build/.built ## Virtualenv on Python 3.12+, locked dependencies, front-end assets
 
@@ -34,6 +34,10 @@ migrate: install
 demo: migrate ## Demo data for every role; prints the logins
 	$(MANAGE) seed_demo
 
+# The demo turns staff two-factor sign-in off so that every demo login works at once;
+# run `make run REQUIRE_STAFF_MFA=true` to see hub leads sent to set it up first.
+run: export REQUIRE_STAFF_MFA ?= false
+
 run: demo ## README command 1: install, migrate, demo data, serve on http://127.0.0.1:8000
 	$(MANAGE) runserver $(HOST):$(PORT)
 
@@ -50,6 +54,15 @@ worker: install ## A Celery worker (needs REDIS_URL)
 
 beat: install ## Celery beat with the schedule in hubportal/celery.py (needs REDIS_URL)
 	$(RUN) celery -A hubportal beat --loglevel=info
+
+# The compose plugin (docker compose) where it exists, else Debian's docker-compose.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+
+up: ## The whole stack in containers (web, worker, beat, PostgreSQL, Redis, Mailpit on :8025)
+	$(COMPOSE) up --build
+
+compose-check: ## Validate docker-compose.yml
+	$(COMPOSE) config -q
 
 bench-import: install ## GIAS import against PostgreSQL's \copy (needs DATABASE_URL on PostgreSQL)
 	$(MANAGE) bench_import
