@@ -8,6 +8,7 @@ makes SECRET_KEY compulsory and turns on the secure-transport settings.
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -96,11 +97,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
+
+def _redis_database(url: str, offset: int) -> str:
+    """The same Redis server, another numbered database: the cache's clear() must
+    never empty the Celery broker's queues."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": env.str("REDIS_CACHE_URL", default=_redis_database(REDIS_URL, 1)),
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hubportal"),
         }
     }
@@ -157,7 +167,7 @@ SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Mail goes where EMAIL_URL says (smtp://user:pass@host:587/?tls=True, consolemail://);
+# Mail goes where EMAIL_URL says (smtp+tls://user:pass@host:587, smtps://..., consolemail://);
 # with none set it is written as files to var/mail/, which a national admin can read
 # in the portal's mail outbox.
 MAIL_DIR = env.str("MAIL_DIR", default=str(BASE_DIR / "var" / "mail"))
@@ -220,6 +230,10 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task taken by a worker that dies is handed to another after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 

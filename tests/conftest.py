@@ -2,6 +2,7 @@ import os
 
 import pytest
 
+from tests.celery_worker import celery_eager_by_default, celery_worker_process  # noqa: F401
 from tests.factories import (
     HeadteacherFactory,
     HubAreaFactory,
@@ -30,6 +31,8 @@ def pytest_collection_modifyitems(config, items):
 def _test_settings(settings, tmp_path):
     """Tests see staff MFA off unless they turn it on, and mail stays in memory."""
     settings.REQUIRE_STAFF_MFA = False
+    # Real hashing costs half a second a user; tests need many users, not strong hashes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     settings.MEDIA_ROOT = str(tmp_path / "private")
     settings.STORAGES = {
