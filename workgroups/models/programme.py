@@ -45,6 +45,10 @@ class ProgrammeStage(models.Model):
         max_length=200,
         default="The headteacher attends the events the stage requires",
     )
+    meetings_per_year = models.PositiveSmallIntegerField(default=6)
+    # The completion rule: a school completes when its participants attended at
+    # least this many of the group's held meetings.
+    completion_min_meetings = models.PositiveSmallIntegerField(default=4)
 
     class Meta:
         ordering = ["order"]
