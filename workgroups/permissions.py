@@ -30,3 +30,23 @@ def can_manage_hub(user, hub) -> bool:
     """Windows and participation history belong to the hub's leads."""
     membership = _membership(user, Role.HUB_LEAD)
     return membership is not None and membership.hub_id == hub.pk
+
+
+def can_lead(user, work_group) -> bool:
+    """The group's own lead schedules its meetings and logs attendance."""
+    membership = _membership(user, Role.SPECIALIST)
+    return (
+        membership is not None
+        and work_group.lead_id == user.pk
+        and membership.hub_id == work_group.hub_id
+    )
+
+
+def can_schedule(user, work_group) -> bool:
+    """The lead plans the meetings; the hub's leads may step in."""
+    return can_lead(user, work_group) or can_manage_hub(user, work_group.hub)
+
+
+def can_change_participants(user, application) -> bool:
+    """The school's headteacher or the hub's leads replace a teacher who leaves."""
+    return can_apply_for(user, application.school) or can_manage_hub(user, application.hub)

@@ -16,11 +16,9 @@ def send_application_notice(application_id: int, event: str) -> None:
     )
     if application is None:
         return
+    heads = application.school.memberships.filter(role="headteacher").select_related("user")
     recipients = sorted(
-        {
-            m.user.email
-            for m in application.school.memberships.filter(role="headteacher").select_related("user")
-        }
+        {m.user.email for m in heads}
         | ({application.submitted_by.email} if application.submitted_by else set())
     )
     if not recipients:

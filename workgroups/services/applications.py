@@ -404,9 +404,14 @@ def participation_record(
     outcome: str,
     note: str = "",
     source: str = Participation.Source.FORM,
+    hub: Hub | None = None,
 ) -> Participation:
-    """Record (or correct) what a school did in a stage and year."""
-    if school.hub is None or not permissions.can_manage_hub(actor, school.hub):
+    """Record (or correct) what a school did in a stage and year.
+
+    ``hub`` is the hub it took part with: its own by default, or the one that
+    accepted it from outside its area."""
+    hub = hub or school.hub
+    if hub is None or not permissions.can_manage_hub(actor, hub):
         raise PermissionDenied("Only the school's hub leads record its participation.")
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Choose completed, did not complete or withdrawn"})
