@@ -1,10 +1,134 @@
-# Placeholder views: replaced by the directory work.
-from django.http import HttpResponse
+"""The school directory and the school page."""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.core.validators import URLValidator
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from hubportal.accounts.models import Role
+from hubportal.accounts.roles import has_role, role_required
+from schools.forms import SORT_CHOICES, DirectoryFilterForm
+from schools.models import School
+from schools.selectors import (
+    can_filter_by_hub,
+    directory_options,
+    school_directory,
+    school_people,
+)
+
+PAGE_SIZE = 50
+
+_web_address = URLValidator(schemes=["http", "https"])
+
+# Who may look schools up across their hub (or, for national admins, every hub).
+DIRECTORY_ROLES = (Role.HUB_LEAD, Role.NATIONAL_ADMIN, Role.SPECIALIST)
+
+# The table's sortable columns: (sort key, heading, numeric).
+SORTABLE_COLUMNS = [
+    ("name", "Name", False),
+    ("urn", "URN", True),
+    ("la", "Local authority", False),
+    ("phase", "Phase", False),
+    ("status", "Status", False),
+    ("pupils", "Pupils", True),
+]
 
 
+def _columns(query: dict[str, str], sort: str) -> list[dict]:
+    """Each heading links to its own order; the current one links to its reverse."""
+    current_key = sort.removeprefix("-")
+    descending = sort.startswith("-")
+    columns = []
+    for key, label, numeric in SORTABLE_COLUMNS:
+        is_current = key == current_key
+        next_sort = f"-{key}" if is_current and not descending else key
+        columns.append(
+            {
+                "label": label,
+                "numeric": numeric,
+                "params": {**query, "sort": next_sort},
+                "aria_sort": ("descending" if descending else "ascending") if is_current else "",
+                "next_is_descending": next_sort.startswith("-"),
+            }
+        )
+    return columns
+
+
+def _page_items(page: Page) -> list[dict]:
+    """Numbered links for GOV.UK pagination: first, last, and the current page's
+    neighbours, with ellipses between."""
+    items = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
+        if number == Paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append({"number": number, "current": number == page.number})
+    return items
+
+
+@role_required(*DIRECTORY_ROLES)
 def directory(request):
-    return HttpResponse("directory")
+    """Schools the person may see, searched, filtered, sorted and paged on the server."""
+    options = directory_options(request.user)
+    form = DirectoryFilterForm(request.GET, options=options)
+    # htmx asks for the results alone; restoring history after a cache miss
+    # needs the whole page.
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    if not form.is_valid() and fragment:
+        # The fragment has no room for an error beside its field: load the whole page.
+        return HttpResponseClientRedirect(request.get_full_path())
+    filters = form.filters()
+    schools = school_directory(request.user, filters)
+    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = form.query_params()
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "columns": _columns(query, filters.sort),
+        "sort_label": dict(SORT_CHOICES).get(filters.sort, ""),
+        "page_items": _page_items(page) if page.paginator.num_pages > 1 else [],
+        "show_hub": can_filter_by_hub(request.user),
+        "is_filtered": any(v for k, v in query.items() if k != "sort"),
+        "fragment": fragment,
+    }
+    template = "schools/directory.html#results" if fragment else "schools/directory.html"
+    response = render(request, template, context)
+    # The same address serves a page and a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
-def detail(request, urn):
-    return HttpResponse("school")
+def _website_url(website: str) -> str:
+    """A link for the school's website; GIAS often leaves off the scheme. Anything
+    that is not a web address (say, "javascript:...") is shown but not linked."""
+    website = website.strip()
+    if not website:
+        return ""
+    if not website.lower().startswith(("http://", "https://")):
+        website = f"https://{website}"
+    try:
+        _web_address(website)
+    except ValidationError:
+        return ""
+    return website
+
+
+@role_required(Role.HEADTEACHER, Role.HUB_LEAD, Role.SPECIALIST, Role.NATIONAL_ADMIN)
+def detail(request, urn: int):
+    """A school as GIAS records it, and the portal's people for it."""
+    school = get_object_or_404(
+        School.objects.visible_to(request.user).select_related("hub"), urn=urn
+    )
+    return render(
+        request,
+        "schools/detail.html",
+        {
+            "school": school,
+            "website_url": _website_url(school.website),
+            "people": school_people(school),
+            "can_use_directory": has_role(request.user, *DIRECTORY_ROLES),
+        },
+    )
