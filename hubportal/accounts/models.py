@@ -172,6 +172,15 @@ class InvitationQuerySet(models.QuerySet):
             return self.filter(hub=membership.hub)
         return self.none()
 
+    def waiting(self):
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+    def accepted(self):
+        return self.filter(accepted_at__isnull=False)
+
+    def expired(self):
+        return self.filter(accepted_at__isnull=True, expires_at__lte=timezone.now())
+
 
 class Invitation(models.Model):
     """A single-use link that lets a named person set a password and take a role.
@@ -189,6 +198,8 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # When the invitation mail went out: a retried send task finds it set and stops.
+    sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.invitation_create, name="create"),
     path("accept/<str:token>/", views.invitation_accept, name="accept"),
     path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<str:filename>/<int:index>/", views.outbox_message, name="outbox_message"),
 ]

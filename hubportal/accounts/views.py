@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import SESSION_KEY, active_membership, choose_membership
 from schools.models import Hub, School
+from workgroups.selectors.hub import decisions_waiting
 
 HOME_TEMPLATES = {
     Role.HUB_LEAD: "accounts/home_hub_lead.html",
@@ -29,6 +30,8 @@ def home(request):
         context["hub"] = membership.hub
         context["school_count"] = schools.count()
         context["open_primary_count"] = schools.open().primary().count()
+        if membership.role == Role.HUB_LEAD:
+            context["decisions_waiting"] = decisions_waiting(request.user)
     elif membership.role == Role.HEADTEACHER:
         context["school"] = membership.school
     return render(request, HOME_TEMPLATES[membership.role], context)
