@@ -547,8 +547,9 @@ def participation_import_csv(*, actor, hub: Hub, data: bytes) -> ImportReport:
                 problems.append("the same school, stage and year appear earlier in the file")
             seen.add(key)
         if problems:
+            message = "; ".join(problems)
             report.rows.append(
-                RowReport(line, urn_text, False, "; ".join(problems).capitalize() + ".")
+                RowReport(line, urn_text, False, message[:1].upper() + message[1:] + ".")
             )
         else:
             valid.append((line, urn_text, school, stage, start_year, outcome))
