@@ -261,10 +261,26 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
             raise ValidationError(
                 {"reason": "Enter why the school is withdrawing after acceptance"}
             )
+        if application.state == S.ACCEPTED and _group_has_met(application, timezone.localdate()):
+            raise InvalidTransition(
+                "The school's work group has already met; ask the hub to record the school "
+                "as withdrawn at the year's end."
+            )
         application.state = S.WITHDRAWN
         application.withdrawn_reason = reason
         _audited_save(application, actor=actor, reason=reason or "Withdrew the application")
     return application
+
+
+def _group_has_met(application: Application, today: date) -> bool:
+    """Whether the group the school was placed in has held a meeting by today."""
+    from workgroups.models import Meeting, MeetingState
+
+    return Meeting.objects.filter(
+        work_group__members__application=application,
+        state=MeetingState.SCHEDULED,
+        date__lte=today,
+    ).exists()
 
 
 # ---------------------------------------------------------------------------
