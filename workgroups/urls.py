@@ -16,6 +16,7 @@ urlpatterns = [
     path("cohorts/", hub.cohorts, name="cohorts"),
     path("cohorts/<slug:stage_code>/<slug:year_slug>/", hub.application_list, name="list"),
     path("cohorts/<slug:stage_code>/<slug:year_slug>/accept/", hub.accept_many, name="accept_many"),
+    path("cohorts/<slug:stage_code>/<slug:year_slug>/schools/", hub.cohort, name="cohort"),
     path("applications/<int:pk>/review/", hub.review, name="review"),
     path("applications/<int:pk>/decide/", hub.decide, name="decide"),
     path("windows/", hub.windows, name="windows"),

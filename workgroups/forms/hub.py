@@ -620,3 +620,25 @@ class ParticipationUploadForm(ErrorLinksMixin, forms.Form):
         if data.startswith(_BINARY_SIGNATURES) or b"\x00" in head:
             raise ValidationError(NOT_A_CSV)
         return data
+
+
+class CohortFilterForm(ErrorLinksMixin, forms.Form):
+    """Filters of the cohort page: placed in a group or not, and the order."""
+
+    placed = forms.ChoiceField(
+        label="Work group",
+        required=False,
+        choices=[("", "All schools"), ("yes", "In a group"), ("no", "Not in a group yet")],
+        error_messages={"invalid_choice": "Select a work group option from the list"},
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("school", "School (A to Z)"),
+            ("-school", "School (Z to A)"),
+            ("group", "Work group"),
+            ("-group", "Work group (last first)"),
+        ],
+        error_messages={"invalid_choice": "Select an order from the list"},
+    )

@@ -556,3 +556,40 @@ def participation_upload(request):
             "hub": hub,
         },
     )
+
+
+# ---------------------------------------------------------------------------
+# The cohort page
+
+
+@role_required(*LEADS_AND_ADMINS)
+def cohort(request, stage_code: str, year_slug: str):
+    """Every accepted school of the cohort: its group, teachers, attendance and outcome."""
+    from workgroups.forms.hub import CohortFilterForm
+    from workgroups.selectors.cohort import cohort_applications, cohort_rows
+
+    stage, year = _cohort(stage_code, year_slug)
+    form = CohortFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    applications = cohort_applications(
+        request.user,
+        stage,
+        year,
+        placed=filters.get("placed", ""),
+        sort=filters.get("sort") or "school",
+    )
+    page = _page(applications, request)
+    rows = cohort_rows(list(page.object_list), stage, year)
+    return render(
+        request,
+        "workgroups/hub/cohort.html",
+        {
+            "form": form,
+            "stage": stage,
+            "year": year,
+            "page": page,
+            "page_items": _page_items(page),
+            "rows": rows,
+            "query": {k: v for k, v in filters.items() if v},
+        },
+    )
