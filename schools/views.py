@@ -1,7 +1,7 @@
 """The school directory and the school page."""
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import has_role, role_required
+from hubportal.pagination import page_items
 from schools.forms import SORT_CHOICES, DirectoryFilterForm
 from schools.models import School
 from schools.selectors import (
@@ -56,18 +57,6 @@ def _columns(query: dict[str, str], sort: str) -> list[dict]:
     return columns
 
 
-def _page_items(page: Page) -> list[dict]:
-    """Numbered links for GOV.UK pagination: first, last, and the current page's
-    neighbours, with ellipses between."""
-    items = []
-    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == Paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append({"number": number, "current": number == page.number})
-    return items
-
-
 @role_required(*DIRECTORY_ROLES)
 def directory(request):
     """Schools the person may see, searched, filtered, sorted and paged on the server."""
@@ -89,7 +78,7 @@ def directory(request):
         "query": query,
         "columns": _columns(query, filters.sort),
         "sort_label": dict(SORT_CHOICES).get(filters.sort, ""),
-        "page_items": _page_items(page) if page.paginator.num_pages > 1 else [],
+        "page_items": page_items(page),
         "show_hub": can_filter_by_hub(request.user),
         "is_filtered": any(v for k, v in query.items() if k != "sort"),
         "fragment": fragment,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, has_role, role_required
+from hubportal.pagination import page_items
 from workgroups import services
 from workgroups.eligibility import check_eligibility
 from workgroups.forms.hub import (
@@ -73,20 +74,6 @@ EXAMPLE_CSV = (
 
 def _page(items, request) -> Page:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _page_items(page: Page) -> list[dict]:
-    """Numbered links for GOV.UK pagination: first, last and the current page's
-    neighbours, with ellipses between."""
-    if page.paginator.num_pages < 2:
-        return []
-    items = []
-    for number in page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1):
-        if number == Paginator.ELLIPSIS:
-            items.append({"ellipsis": True})
-        else:
-            items.append({"number": number, "current": number == page.number})
-    return items
 
 
 def _year_from_slug(year_slug: str) -> AcademicYear:
@@ -204,7 +191,7 @@ def _render_list(
             "year": year,
             "summary": cohort_summary(request.user, stage, year, filters.hub_code),
             "page": page,
-            "page_items": _page_items(page),
+            "page_items": page_items(page),
             "query": query,
             "query_string": urlencode(query),
             "columns": _columns(query, filters.sort),
@@ -513,7 +500,7 @@ def participation(request):
             "filter_form": filter_form,
             "form": record_form,
             "page": page,
-            "page_items": _page_items(page),
+            "page_items": page_items(page),
             "query": query,
             "is_filtered": bool(query),
             "can_act": can_act,
@@ -588,7 +575,7 @@ def cohort(request, stage_code: str, year_slug: str):
             "stage": stage,
             "year": year,
             "page": page,
-            "page_items": _page_items(page),
+            "page_items": page_items(page),
             "rows": rows,
             "query": {k: v for k, v in filters.items() if v},
         },
