@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("schools/", include("schools.urls")),
     path("", include("workgroups.urls")),
+    path("", include("workgroups.urls_groups")),
     path("admin/", admin.site.urls),
 ]

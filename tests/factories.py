@@ -1,5 +1,7 @@
 """Factories for the portal's models, named after the states they make."""
 
+import datetime
+
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
@@ -237,3 +239,49 @@ class ParticipationFactory(DjangoModelFactory):
     stage = factory.LazyFunction(lambda: stage("dwg"))
     year = factory.LazyFunction(lambda: year(2024))
     outcome = "completed"
+
+
+# ---------------------------------------------------------------------------
+# Work groups, meetings and attendance
+
+
+def group_with_schools(hub, *, schools: int = 7, lead=None, code: str = "dwg", start_year=2026):
+    """A confirmed work group of ``schools`` accepted schools of ``hub``, each with
+    its participants, formed through the service as a hub lead would."""
+    from workgroups.models import GroupMember, WorkGroup
+
+    the_stage, the_year = stage(code), year(start_year)
+    number = WorkGroup.objects.filter(hub=hub, stage=the_stage, year=the_year).count() + 1
+    group = WorkGroup.objects.create(
+        hub=hub,
+        stage=the_stage,
+        year=the_year,
+        number=number,
+        code=WorkGroup.make_code(hub, the_stage, the_year, number),
+        lead=lead,
+    )
+    for _ in range(schools):
+        application = AcceptedApplicationFactory(
+            school=SchoolFactory(hub=hub), stage=the_stage, year=the_year
+        )
+        GroupMember.objects.create(
+            work_group=group,
+            school=application.school,
+            application=application,
+            stage=the_stage,
+            year=the_year,
+        )
+    return group
+
+
+class MeetingFactory(DjangoModelFactory):
+    """A workshop held online, on a date in the group's year."""
+
+    class Meta:
+        model = "workgroups.Meeting"
+
+    kind = "workshop"
+    date = factory.LazyAttribute(lambda o: o.work_group.year.starts.replace(month=10, day=7))
+    starts_at = datetime.time(13, 0)
+    ends_at = datetime.time(16, 0)
+    online_link = "https://meet.example.org/abc-defg-hij"

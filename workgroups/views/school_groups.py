@@ -1,0 +1,8 @@
+"""Placeholder: being written."""
+
+from django.http import Http404
+
+
+def school_groups(request):
+    raise Http404
+
