@@ -9,4 +9,3 @@ def settings_page(request):
 
 def feed(request, token):
     raise Http404
-

@@ -5,4 +5,3 @@ from django.http import Http404
 
 def record(request, pk):
     raise Http404
-

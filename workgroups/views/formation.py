@@ -13,4 +13,3 @@ def propose(request, stage_code, year_slug):
 
 def manage(request, pk):
     raise Http404
-

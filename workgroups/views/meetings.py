@@ -29,4 +29,3 @@ def cancel(request, pk):
 
 def log_attendance(request, pk):
     raise Http404
-

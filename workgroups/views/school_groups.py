@@ -5,4 +5,3 @@ from django.http import Http404
 
 def school_groups(request):
     raise Http404
-
