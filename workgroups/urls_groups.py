@@ -27,6 +27,11 @@ urlpatterns = [
     path("groups/<int:pk>/completion/", completion.record, name="completion"),
     # The headteacher's view of their school's groups
     path("school/groups/", school_groups.school_groups, name="school"),
+    path(
+        "school/participants/<int:pk>/replace/",
+        school_groups.replace_participant,
+        name="replace_participant",
+    ),
     # Private calendar feeds
     path("calendar/", calendar.settings_page, name="calendar"),
     path("calendar/<str:token>.ics", calendar.feed, name="feed"),
