@@ -285,3 +285,58 @@ class MeetingFactory(DjangoModelFactory):
     starts_at = datetime.time(13, 0)
     ends_at = datetime.time(16, 0)
     online_link = "https://meet.example.org/abc-defg-hij"
+
+
+# ---------------------------------------------------------------------------
+# Funding
+
+
+class ClaimWindowFactory(DjangoModelFactory):
+    """Claims open from 1 September to 30 June of the year."""
+
+    class Meta:
+        model = "funding.ClaimWindow"
+
+    hub = factory.SubFactory(HubFactory)
+    year = factory.LazyFunction(lambda: year(2026))
+    opens = factory.LazyAttribute(lambda o: o.year.starts)
+    closes = factory.LazyAttribute(lambda o: o.year.ends.replace(month=6, day=30))
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def pdf_upload(name: str = "invoice.pdf", content: bytes = PDF_BYTES):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def ready_claim(school, actor, *, kind: str = "match", spend_pence: int = 300_000, **answers):
+    """A claim with every answer given (and an invoice for match funding), not submitted."""
+    from funding import services
+    from funding.models import ClaimKind
+
+    claim = services.claim_start(actor=actor, school=school, kind=kind)
+    payee = {
+        "payee_name": f"{school.name} main account",
+        "sort_code": "309430",
+        "account_number": "12345678",
+        "finance_email": "finance@school.example",
+    }
+    if kind == ClaimKind.GRANT:
+        fields = {"conditions_accepted": True, **payee}
+    else:
+        fields = {
+            "scheme": services.schemes_for(claim.year)[0],
+            "supplier": "Mastery Books Ltd",
+            "invoice_number": f"INV-{claim.pk:05d}",
+            "invoice_date": claim.year.starts,
+            "spend_pence": spend_pence,
+            **payee,
+        }
+    fields.update(answers)
+    claim = services.claim_save(actor=actor, claim=claim, **fields)
+    if kind == ClaimKind.MATCH:
+        services.evidence_add(actor=actor, claim=claim, upload=pdf_upload())
+    return claim

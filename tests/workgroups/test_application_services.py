@@ -1,13 +1,13 @@
 """The application workflow's services: states, permissions, audit and the
 database rules, including two submissions racing on PostgreSQL."""
 
-import threading
 from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
+from tests.concurrency import race
 from tests.factories import (
     AcceptedApplicationFactory,
     ApplicationWindowFactory,
@@ -257,28 +257,6 @@ def test_accepted_into_development_once_ever(school, hub_lead):
     assert later.state == ApplicationState.SUBMITTED
 
 
-def _race(*callables):
-    """Runs the callables at the same moment, each on its own database connection."""
-    barrier = threading.Barrier(len(callables))
-    outcomes: list = [None] * len(callables)
-
-    def run(index, fn):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = fn()
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(callables)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_submissions_cannot_both_succeed(hub):
@@ -295,7 +273,7 @@ def test_two_racing_submissions_cannot_both_succeed(hub):
             today=TODAY,
         )
 
-    outcomes = _race(submit, submit)
+    outcomes = race(submit, submit)
     successes = [o for o in outcomes if isinstance(o, Application)]
     failures = [o for o in outcomes if isinstance(o, Exception)]
     assert len(successes) == 1, outcomes
@@ -321,7 +299,7 @@ def test_two_racing_starts_for_different_stages_leave_one_application(hub):
             actor=head, school=school, stage=stage(code), year=year(2026), today=TODAY
         )
 
-    outcomes = _race(start("dwg"), start("mr"))
+    outcomes = race(start("dwg"), start("mr"))
     assert sum(isinstance(o, Application) for o in outcomes) == 1, outcomes
     assert sum(isinstance(o, ValidationError) for o in outcomes) == 1, outcomes
     assert Application.objects.filter(school=school).count() == 1
@@ -338,7 +316,7 @@ def test_racing_inserts_hit_the_database_constraint(hub):
     def insert(index):
         return lambda: DraftApplicationFactory(school=school, stage=stages[index], year=the_year)
 
-    outcomes = _race(insert(0), insert(1))
+    outcomes = race(insert(0), insert(1))
     assert sum(isinstance(o, IntegrityError) for o in outcomes) == 1, outcomes
     assert Application.objects.filter(school=school).count() == 1
 
@@ -356,6 +334,6 @@ def test_racing_acceptances_into_development_accept_once(hub):
             actor=lead, application=Application.objects.get(pk=app.pk)
         )
 
-    outcomes = _race(accept(first), accept(second))
+    outcomes = race(accept(first), accept(second))
     assert sum(isinstance(o, Application) for o in outcomes) == 1, outcomes
     assert Application.objects.filter(school=school, state=ApplicationState.ACCEPTED).count() == 1

@@ -1,0 +1,40 @@
+"""National admins keep each year's approved textbook list here; claims and
+batches are read-only in the admin (they change only through the services)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from funding.models import Claim, PaymentBatch, Scheme
+
+
+@admin.register(Scheme)
+class SchemeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "year"]
+    list_filter = ["year"]
+    search_fields = ["name"]
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "school", "kind", "state", "claimed_pence", "award_pence", "year"]
+    list_filter = ["kind", "state", "year", "hub"]
+    list_select_related = ["school", "year"]
+    search_fields = ["school__name", "=school__urn", "invoice_number"]
+    show_full_result_count = False
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "hub", "year", "created_at", "paid_at"]
+    list_filter = ["hub", "year"]
