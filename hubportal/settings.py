@@ -236,6 +236,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+# Reasons people type (a cancellation, a rejection) are kept whole in the audit log.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

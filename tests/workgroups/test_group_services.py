@@ -252,3 +252,15 @@ def test_withdrawal_after_acceptance_ends_at_the_groups_first_meeting(group, lea
     meeting.date = timezone.localdate() + timedelta(days=1)
     meeting.save()
     services.application_withdraw(actor=head, application=cohort[0], reason="Staff left")
+
+
+def test_a_long_reason_is_kept_whole_in_the_audit_log(group, lead):
+    """People may write a paragraph when they cancel; the history keeps all of it."""
+    [meeting] = services.meeting_schedule_series(
+        actor=lead, work_group=group, plans=six_plans(group)[:1]
+    )
+    reason = "The venue school closed for a burst water main; " * 10
+    services.meeting_cancel(actor=lead, meeting=meeting, reason=reason)
+    latest = meeting.history.latest()
+    assert latest.history_change_reason == f"Cancelled: {reason.strip()}"
+    assert latest.history_user == lead
