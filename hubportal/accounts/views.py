@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -7,6 +8,12 @@ from hubportal.accounts.models import Role
 from hubportal.accounts.roles import SESSION_KEY, active_membership, choose_membership
 from schools.models import Hub, School
 from workgroups.selectors.hub import decisions_waiting
+from workgroups.selectors.meetings import (
+    attach_meetings,
+    led_groups,
+    meetings_due_a_log,
+    upcoming_meetings,
+)
 
 HOME_TEMPLATES = {
     Role.HUB_LEAD: "accounts/home_hub_lead.html",
@@ -32,9 +39,21 @@ def home(request):
         context["open_primary_count"] = schools.open().primary().count()
         if membership.role == Role.HUB_LEAD:
             context["decisions_waiting"] = decisions_waiting(request.user)
+        else:
+            context.update(_specialist_work(request.user))
     elif membership.role == Role.HEADTEACHER:
         context["school"] = membership.school
     return render(request, HOME_TEMPLATES[membership.role], context)
+
+
+def _specialist_work(user) -> dict:
+    """The groups a specialist leads, their next meetings and the logs due."""
+    today = timezone.localdate()
+    return {
+        "groups": attach_meetings(list(led_groups(user, today)[:10])),
+        "upcoming": upcoming_meetings(user, today),
+        "due": meetings_due_a_log(user, today),
+    }
 
 
 @login_required
