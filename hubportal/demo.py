@@ -1,13 +1,17 @@
 """Demo data for a laptop: two hubs, their schools from a generated GIAS extract,
-people in every role, and the programme in every state it can be in.
+people in every role, and the programme in every state it can be in, work groups,
+meetings, attendance and completions included.
 
-Idempotent: running it again changes nothing that is already there."""
+Idempotent: running it again changes nothing that is already there. Deterministic
+for a given day: meeting dates are placed around ``today`` so that there is always
+a past, a present and a future to look at."""
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -18,7 +22,7 @@ from django.utils import timezone
 
 from hubportal.accounts.models import Membership, Role, User
 from schools.gias import gias_import
-from schools.gias_sample import write_sample_file
+from schools.gias_sample import sample_rows, write_rows
 from schools.models import Hub, HubArea, School
 from schools.services import school_hubs_refresh
 
@@ -38,6 +42,9 @@ HUBS = [
 ]
 # A local authority no demo hub covers: its schools show the "outside the area" flag.
 UNCOVERED_LA = ("355", "Salford")
+# Open primary schools added to Abacus for its work groups: last year's Development
+# group, this year's Development groups and the Embedding cohort still to be formed.
+WORK_GROUP_SCHOOLS = 15
 
 
 @dataclass
@@ -66,18 +73,35 @@ def _hubs_and_schools() -> dict[str, Hub]:
     with tempfile.TemporaryDirectory() as folder:
         # ~60 schools per hub, plus a few in an LA that no demo hub covers.
         areas = [a for data in HUBS for a in data["areas"]]
-        path = write_sample_file(Path(folder) / "gias.csv", rows=130, seed=2026, la=areas)
-        gias_import(path)
-        outside = write_sample_file(
-            Path(folder) / "outside.csv", rows=6, seed=355, la=[UNCOVERED_LA]
-        )
-        gias_import(outside)
+        rows = list(sample_rows(130, seed=2026, la=areas))
+        gias_import(write_rows(Path(folder) / "gias.csv", iter(rows)))
+        outside = list(sample_rows(6, seed=355, la=[UNCOVERED_LA]))
+        gias_import(write_rows(Path(folder) / "outside.csv", iter(outside)))
+        first_urn = max(int(row["URN"]) for row in rows + outside) + 1
+        more = _work_group_schools(first_urn)
+        gias_import(write_rows(Path(folder) / "work-groups.csv", more))
     school_hubs_refresh()
     for hub in hubs.values():
         if hub.lead_school_id is None:
             hub.lead_school = _open_primaries(hub).first()
             hub.save(update_fields=["lead_school"])
     return hubs
+
+
+def _work_group_schools(first_urn: int):
+    """Open primary schools with coordinates in Abacus's area, numbered after every other
+    demo school so that the people placed in "the first open primaries" stay where they
+    were in a demo seeded before these were added."""
+    rows = (
+        row
+        for row in sample_rows(200, seed=2627, la=HUBS[0]["areas"])
+        if row["EstablishmentStatus (name)"] == "Open"
+        and row["PhaseOfEducation (name)"] == "Primary"
+        and row["Easting"]
+        and row["Northing"]
+    )
+    for number, row in enumerate(itertools.islice(rows, WORK_GROUP_SCHOOLS)):
+        yield {**row, "URN": str(first_urn + number)}
 
 
 def _open_primaries(hub: Hub):
@@ -147,6 +171,23 @@ def _people(hubs: dict[str, Hub]) -> dict[str, User]:
     return people
 
 
+FIRST_NAMES = (
+    "Aisha", "Ben", "Carys", "Daniel", "Ella", "Farid", "Grace", "Harry", "Imogen", "Jamal",
+    "Kate", "Liam", "Maya", "Noah", "Olivia", "Priya", "Rhys", "Sophie", "Tariq", "Zara",
+)  # fmt: skip
+LAST_NAMES = (
+    "Ali", "Brown", "Chen", "Davies", "Evans", "Green", "Hughes", "Iqbal", "Jones", "Khan",
+    "Lewis", "Morris", "Nowak", "O'Brien", "Patel", "Roberts", "Shah", "Taylor", "Walsh", "Wood",
+)  # fmt: skip
+
+
+def _teacher_name(urn: int, position: int) -> str:
+    """A made-up teacher's name, the same for the same school every time."""
+    first = FIRST_NAMES[(urn + 7 * position) % len(FIRST_NAMES)]
+    last = LAST_NAMES[(urn // 3 + 11 * position) % len(LAST_NAMES)]
+    return f"{first} {last}"
+
+
 def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> None:
     """Windows, participation history and applications in every state."""
     from workgroups import services
@@ -186,11 +227,11 @@ def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> No
     # head2: took Development in 2019 (never again), so Embedding and Sustaining are open.
     history(abn_lead, school_of("head2"), "dwg", y2019)
 
-    def apply(head_key, code, *, participants=None):
+    def apply(head_key, code, *, participants=None, in_year=year, on=today):
         head = people[head_key]
         school = school_of(head_key)
         application = services.application_start(
-            actor=head, school=school, stage=stages[code], year=year, today=today
+            actor=head, school=school, stage=stages[code], year=in_year, today=on
         )
         services.application_save_answers(
             actor=head,
@@ -216,14 +257,14 @@ def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> No
             participants=participants
             or [
                 {
-                    "name": f"{school.name.split()[0]} Maths Lead",
+                    "name": _teacher_name(school.urn, 0),
                     "email": f"mathslead.{school.urn}@school.example",
                     "job_role": "Maths lead",
                     "is_maths_lead": True,
                     "trn": "",
                 },
                 {
-                    "name": f"{school.name.split()[0]} Year 4 Teacher",
+                    "name": _teacher_name(school.urn, 1),
                     "email": f"year4.{school.urn}@school.example",
                     "job_role": "Year 4 teacher",
                     "is_maths_lead": False,
@@ -289,6 +330,217 @@ def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> No
             services.application_withdraw(
                 actor=head, application=application, reason="Our maths lead is on leave this year."
             )
+
+    _work_groups(
+        hubs["ABN"],
+        people,
+        today=today,
+        year=year,
+        last_year=last_year,
+        stages=stages,
+        apply=apply,
+        history=history,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Abacus's work groups: last year's, completed; this year's, under way; and an
+# Embedding cohort waiting to be formed.
+
+# Last year's six meetings, in days after 1 September: late September to late June.
+LAST_YEAR_MEETING_DAYS = (23, 72, 142, 191, 247, 296)
+# This year's six meetings, in days around today: three logged, one cancelled, the
+# most recent held but not logged yet (the specialist's "log due"), one to come.
+THIS_YEAR_MEETING_OFFSETS = (-42, -28, -21, -14, -3, 14)
+CANCELLED_MEETING, UNLOGGED_MEETING = 2, 4
+MEETING_KINDS = ("workshop", "trg", "visit", "workshop", "trg", "workshop")
+ONLINE_MEETING = 3  # the others are held at a member school, in turn
+ONLINE_LINK = "https://meet.example.org/abacus-maths-hub"
+MEETING_NOTES = (
+    "Planned the autumn fractions sequence together; each school chose a class to trial it.",
+    "Observed a Year 4 lesson on equivalent fractions and discussed the pupils' reasoning.",
+    "Visited the host school's Year 2 classes to see the number-sense routines.",
+    "Shared the trial lessons' outcomes and agreed next term's focus on multiplication.",
+    "Lesson study: the group co-planned, one teacher taught, everyone observed.",
+    "Looked back at the year and planned how each school carries the work on.",
+)
+
+
+def _meeting_days_this_year(year, today: date) -> list[date]:
+    """Meeting dates around today, kept inside the academic year so that on its first
+    and last days too there is something held and something to come."""
+    anchor = min(max(today, year.starts + timedelta(days=45)), year.ends - timedelta(days=20))
+    return [anchor + timedelta(days=offset) for offset in THIS_YEAR_MEETING_OFFSETS]
+
+
+def _schedule(actor, work_group, days: list[date], schools: list[School]):
+    from workgroups import services
+    from workgroups.services import MeetingPlan
+
+    plans = []
+    for number, day in enumerate(days):
+        online = number == ONLINE_MEETING
+        plans.append(
+            MeetingPlan(
+                date=day,
+                starts_at=time(13, 0),
+                ends_at=time(16, 0),
+                kind=MEETING_KINDS[number],
+                venue_school=None if online else schools[number % len(schools)],
+                online_link=ONLINE_LINK if online else "",
+            )
+        )
+    return services.meeting_schedule_series(actor=actor, work_group=work_group, plans=plans)
+
+
+def _log(actor, meeting, away: dict[tuple[int, int], str], notes: str) -> None:
+    """Everyone present but ``away``: (school id, teacher's position) → status. Logged
+    half an hour after the meeting ends, as a specialist on top of things would."""
+    from workgroups import services
+    from workgroups.models import AttendanceStatus
+
+    statuses = {
+        p.pk: away.get((p.application.school_id, p.position), AttendanceStatus.PRESENT)
+        for p in services.meeting_participants(meeting)
+    }
+    logged_at = timezone.make_aware(datetime.combine(meeting.date, time(16, 30)))
+    services.meeting_log_attendance(
+        actor=actor, meeting=meeting, statuses=statuses, notes=notes, now=logged_at
+    )
+
+
+def _away(*schools_and_positions, status: str) -> dict[tuple[int, int], str]:
+    return {(school.pk, position): status for school, position in schools_and_positions}
+
+
+def _work_groups(hub, people, *, today, year, last_year, stages, apply, history) -> None:
+    """Every write goes through the services, so the history pages show who did what.
+    Last year's rows are made with last year's dates passed to the services that take
+    a date (submission, attendance); their audit times are today's."""
+    from workgroups import services
+    from workgroups.models import AcademicYear, Application, AttendanceStatus, Outcome
+    from workgroups.selectors.completion import group_completion
+
+    lead, specialist = people["lead_abn"], people["spec1"]
+    absent, apologies = AttendanceStatus.ABSENT, AttendanceStatus.APOLOGIES
+    # The schools added for work groups have the highest URNs of all.
+    new = list(School.objects.filter(hub=hub).order_by("-urn")[:WORK_GROUP_SCHOOLS])[::-1]
+    spare = _open_primaries(hub)[14]  # the one open primary the rest of the demo leaves
+
+    def school_of(key: str) -> School:
+        return people[key].memberships.get(role=Role.HEADTEACHER).school
+
+    def head_of(school: School) -> str:
+        key = f"extra-{school.urn}"
+        user = _user(f"head.{school.urn}@school.example", f"Headteacher of {school.name}")
+        _member(user, Role.HEADTEACHER, school=school)
+        people[key] = user
+        return key
+
+    def accepted(school: School, code: str, in_year, on: date) -> Application:
+        key = head_of(school)
+        application = apply(key, code, in_year=in_year, on=on)
+        services.application_submit(
+            actor=people[key], application=application, declaration=True, today=on
+        )
+        return services.application_accept(actor=lead, application=application)
+
+    # Last year: seven schools in one Development group led by the demo specialist, six
+    # meetings logged, and the outcomes recorded from the completion rule: six completed
+    # (one of them by the hub lead's decision, with a reason) and one did not.
+    services.window_save(
+        actor=lead,
+        hub=hub,
+        stage=stages["dwg"],
+        year=last_year,
+        opens=date(last_year.start_year, 3, 1),
+        closes=date(last_year.start_year, 7, 18),
+        target_places=7,
+    )
+    alumni = new[:7]
+    for school in alumni:
+        accepted(school, "dwg", last_year, date(last_year.start_year, 5, 12))
+    [last_group] = services.workgroup_confirm_formation(
+        actor=lead,
+        hub=hub,
+        stage=stages["dwg"],
+        year=last_year,
+        groups=[([s.pk for s in alumni], specialist)],
+    )
+    days = [last_year.starts + timedelta(days=n) for n in LAST_YEAR_MEETING_DAYS]
+    caught_up, dropped_out = alumni[5], alumni[6]
+    for number, meeting in enumerate(_schedule(specialist, last_group, days, alumni)):
+        away = {}
+        if number in (1, 3, 4):  # attends three of six
+            away |= _away((caught_up, 1), (caught_up, 2), status=absent)
+        if number >= 2:  # attends two of six
+            away |= _away((dropped_out, 1), (dropped_out, 2), status=apologies)
+        if number == 2:
+            away |= _away((alumni[0], 2), status=apologies)
+        if number == 4:
+            away |= _away((alumni[3], 1), status=absent)
+        _log(specialist, meeting, away, MEETING_NOTES[number])
+    for row in group_completion(last_group, today=today).rows:
+        outcome, reason = row.suggested, ""
+        if row.school.pk == caught_up.pk:
+            outcome = Outcome.COMPLETED
+            reason = (
+                "Missed three meetings during an Ofsted inspection; both teachers caught up "
+                "with the specialist in school and taught the lesson-study lessons."
+            )
+        services.completion_record(
+            actor=lead, member=row.member, outcome=outcome, suggested=row.suggested, reason=reason
+        )
+
+    # This year: the Embedding cohort, accepted but not in groups yet, for the hub lead to
+    # try "Propose groups": last year's six who completed (they move on together) and two
+    # schools that completed Development the year before.
+    two_years_ago, _ = AcademicYear.objects.get_or_create(start_year=year.start_year - 2)
+    earlier = new[7:9]
+    for school in earlier:
+        history(lead, school, "dwg", two_years_ago)
+    for school in [s for s in alumni if s.pk != dropped_out.pk] + earlier:
+        accepted(school, "emb", year, today)
+
+    # This year's Development cohort: everyone accepted is placed, in one group led by
+    # the demo specialist (with head4's school, so its headteacher sees meetings and
+    # attendance) and one still waiting for a specialist.
+    dwg_this_year = Application.objects.filter(hub=hub, stage=stages["dwg"], year=year)
+    for key in ("extra0", "extra2", "extra4"):  # two submitted, one from the waiting list
+        services.application_accept(
+            actor=lead, application=dwg_this_year.get(school=school_of(key))
+        )
+    for school in [spare, *new[9:15]]:
+        accepted(school, "dwg", year, today)
+
+    led = [school_of("head4"), school_of("extra3"), school_of("extra0"), *new[9:12]]
+    unled = [school_of("extra2"), school_of("extra4"), spare, *new[12:15]]
+    mine, waiting = services.workgroup_confirm_formation(
+        actor=lead,
+        hub=hub,
+        stage=stages["dwg"],
+        year=year,
+        groups=[([s.pk for s in led], specialist), ([s.pk for s in unled], None)],
+    )
+    meetings = _schedule(specialist, mine, _meeting_days_this_year(year, today), led)
+    services.meeting_cancel(
+        actor=specialist,
+        meeting=meetings[CANCELLED_MEETING],
+        reason="The host school closed for the day after a heating failure.",
+    )
+    away_at = {
+        0: _away((led[0], 2), status=apologies),
+        1: _away((led[4], 1), (led[4], 2), status=absent),
+        3: _away((led[2], 1), status=apologies) | _away((led[5], 2), status=absent),
+    }
+    for number, meeting in enumerate(meetings):
+        if number in (CANCELLED_MEETING, UNLOGGED_MEETING) or meeting.date >= today:
+            continue
+        _log(specialist, meeting, away_at.get(number, {}), MEETING_NOTES[number])
+    # The group without a specialist: the hub lead has planned its year from a fortnight on.
+    start = min(today, year.ends - timedelta(days=100))
+    later = [start + timedelta(days=n) for n in (14, 28, 49, 70, 84, 98)]
+    _schedule(lead, waiting, later, unled)
 
 
 def _logins(people: dict[str, User]) -> list[Login]:
