@@ -114,7 +114,7 @@ def claim_start(*, actor, school, kind: str, today: date | None = None) -> Claim
         raise PermissionDenied("Only the school's headteacher claims for it.")
     if kind not in ClaimKind.values:
         raise ValidationError({"kind": "Choose the Development grant or textbook match funding"})
-    year = AcademicYear.objects.current()
+    year = AcademicYear.objects.for_date(today)
     if school.hub is None:
         raise ValidationError("Your school is not in a Maths Hub's area, so it cannot claim.")
     if open_window(school.hub, year, today) is None:

@@ -104,6 +104,11 @@ def _work_group_schools(first_urn: int):
         yield {**row, "URN": str(first_urn + number)}
 
 
+def _added_schools(hub: Hub) -> list[School]:
+    """The schools added for work groups: they have the highest URNs of all."""
+    return list(School.objects.filter(hub=hub).order_by("-urn")[:WORK_GROUP_SCHOOLS])[::-1]
+
+
 def _open_primaries(hub: Hub):
     return School.objects.filter(hub=hub).open().primary().order_by("urn")
 
@@ -164,6 +169,8 @@ def _people(hubs: dict[str, Hub]) -> dict[str, User]:
         ("head5@school.example", "Erin Evans", boo_schools[0]),
         ("head6@school.example", "Femi Fashola", boo_schools[1]),
     ]
+    # head7: a school of last year's Development group, with a claim returned for changes.
+    heads.append(("head7@school.example", "Gwen Griffiths", _added_schools(abn)[3]))
     for number, (email, name, school) in enumerate(heads, start=1):
         user = _user(email, name)
         _member(user, Role.HEADTEACHER, school=school)
@@ -341,6 +348,7 @@ def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> No
         apply=apply,
         history=history,
     )
+    _funding(hubs, people, today=today, year=year)
 
 
 # ---------------------------------------------------------------------------
@@ -423,14 +431,15 @@ def _work_groups(hub, people, *, today, year, last_year, stages, apply, history)
 
     lead, specialist = people["lead_abn"], people["spec1"]
     absent, apologies = AttendanceStatus.ABSENT, AttendanceStatus.APOLOGIES
-    # The schools added for work groups have the highest URNs of all.
-    new = list(School.objects.filter(hub=hub).order_by("-urn")[:WORK_GROUP_SCHOOLS])[::-1]
+    new = _added_schools(hub)
     spare = _open_primaries(hub)[14]  # the one open primary the rest of the demo leaves
 
     def school_of(key: str) -> School:
         return people[key].memberships.get(role=Role.HEADTEACHER).school
 
     def head_of(school: School) -> str:
+        if school.pk == school_of("head7").pk:
+            return "head7"
         key = f"extra-{school.urn}"
         user = _user(f"head.{school.urn}@school.example", f"Headteacher of {school.name}")
         _member(user, Role.HEADTEACHER, school=school)
@@ -551,3 +560,170 @@ def _logins(people: dict[str, User]) -> list[Login]:
         Login(m.user.email, m.get_role_display(), m.place_name)
         for m in sorted(memberships, key=lambda m: (m.role, m.user.email))
     ]
+
+
+# ---------------------------------------------------------------------------
+# Funding: claim windows and budgets for both hubs, and Abacus's claims in every
+# state, from last year's Development group (entitled to the grant and to match
+# funding). head4's school is entitled to both and has claimed nothing: try it.
+
+PAYEE_SORT_CODE, PAYEE_ACCOUNT = "309430", "41{urn:06d}"
+BUDGETS_POUNDS = {"ABN": 40_000, "BOO": 25_000}
+
+
+def invoice_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF showing ``lines``: proof of purchase that opens in a browser."""
+    text = "BT /F1 12 Tf 56 780 Td 16 TL " + " ".join(
+        "({}) '".format(line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)"))
+        for line in lines
+    )
+    text += " ET"
+    # The standard PDF fonts have "£" (at the same code as Latin-1) but no dashes beyond "-".
+    body = text.replace("\u2014", "-").encode("latin-1", errors="replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(body), body),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _funding(hubs: dict[str, Hub], people: dict[str, User], *, today: date, year) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from funding import services as funding
+    from funding.models import ClaimKind
+    from funding.money import format_pence
+
+    for code, hub in hubs.items():
+        lead = people[f"lead_{code.lower()}"]
+        funding.claim_window_set(
+            actor=lead,
+            hub=hub,
+            year=year,
+            opens=min(year.starts, today),
+            closes=max(date(year.start_year + 1, 6, 30), today + timedelta(days=30)),
+        )
+        funding.budget_set(
+            actor=lead, hub=hub, year=year, allocation_pence=BUDGETS_POUNDS[code] * 100
+        )
+
+    lead = people["lead_abn"]
+    alumni = _added_schools(hubs["ABN"])[:7]
+    schemes = {scheme.name: scheme for scheme in funding.schemes_for(year)}
+
+    def head(school: School) -> User:
+        return (
+            Membership.objects.filter(role=Role.HEADTEACHER, school=school)
+            .order_by("pk")
+            .first()
+            .user
+        )
+
+    def payee(school: School) -> dict[str, str]:
+        return {
+            "payee_name": f"{school.name} main account",
+            "sort_code": PAYEE_SORT_CODE,
+            "account_number": PAYEE_ACCOUNT.format(urn=school.urn % 1_000_000)[:8],
+            "finance_email": f"finance.{school.urn}@school.example",
+        }
+
+    def grant(school: School):
+        claim = funding.claim_start(
+            actor=head(school), school=school, kind=ClaimKind.GRANT, today=today
+        )
+        funding.claim_save(
+            actor=head(school), claim=claim, conditions_accepted=True, **payee(school)
+        )
+        return funding.claim_submit(actor=head(school), claim=claim, today=today)
+
+    def match(school: School, scheme: str, spend_pounds: int, days_ago: int, *, submit=True):
+        claim = funding.claim_start(
+            actor=head(school), school=school, kind=ClaimKind.MATCH, today=today
+        )
+        number = f"MB-{school.urn % 100_000:05d}-{days_ago:03d}"
+        bought = today - timedelta(days=days_ago)
+        funding.claim_save(
+            actor=head(school),
+            claim=claim,
+            scheme=schemes[scheme],
+            supplier="Mastery Books Ltd",
+            invoice_number=number,
+            invoice_date=bought,
+            spend_pence=spend_pounds * 100,
+            **payee(school),
+        )
+        lines = [
+            "Mastery Books Ltd - INVOICE",
+            f"Invoice number: {number}",
+            f"Date: {bought:%d %B %Y}",
+            f"To: {school.name}",
+            f"{scheme}: pupil textbooks and practice books",
+            f"Total: {format_pence(spend_pounds * 100)}",
+        ]
+        upload = SimpleUploadedFile(
+            f"invoice-{number}.pdf", invoice_pdf(lines), content_type="application/pdf"
+        )
+        funding.evidence_add(actor=head(school), claim=claim, upload=upload)
+        if submit:
+            claim = funding.claim_submit(actor=head(school), claim=claim, today=today)
+        return claim
+
+    # Paid: a grant and a match claim (half of £3,000), in a batch the finance team paid.
+    first_paid = [
+        funding.claim_approve(actor=lead, claim=grant(alumni[0])),
+        funding.claim_approve(
+            actor=lead, claim=match(alumni[0], "Power Maths KS1", 3_000, days_ago=60)
+        ),
+    ]
+    paid = funding.batch_create(actor=lead, hub=hubs["ABN"], year=year, claims=first_paid)
+    funding.batch_mark_paid(actor=lead, batch=paid)
+    # In a batch not paid yet: two grants.
+    waiting_payment = [
+        funding.claim_approve(actor=lead, claim=grant(alumni[1])),
+        funding.claim_approve(actor=lead, claim=grant(alumni[2])),
+    ]
+    funding.batch_create(actor=lead, hub=hubs["ABN"], year=year, claims=waiting_payment)
+    # Approved, for less than claimed with the hub's reason, waiting for a batch.
+    funding.claim_approve(
+        actor=lead,
+        claim=match(alumni[1], "Maths — No Problem!", 2_000, days_ago=40),
+        award_pence=80_000,
+        reason="The invoice includes £400 of teacher guides and delivery, which are not on "
+        "the approved list; the award is half of the £1,600 spent on pupil textbooks.",
+    )
+    # Waiting for the hub's decision: a match claim capped at £2,000 and a grant.
+    match(alumni[2], "Power Maths KS2", 4_600, days_ago=21)
+    grant(alumni[4])
+    # Returned to head7 to change the invoice date and the evidence.
+    funding.claim_return(
+        actor=lead,
+        claim=match(alumni[3], "Power Maths KS2", 2_400, days_ago=30),
+        reason="The file attached is the supplier's quotation, not the invoice, and the "
+        "invoice date you gave is the quotation's. Upload the invoice and give its date.",
+        fields=["invoice_date", "evidence"],
+    )
+    # Rejected, with the reason.
+    funding.claim_reject(
+        actor=lead,
+        claim=match(alumni[5], "Power Maths KS1", 900, days_ago=200),
+        reason="The invoice is for classroom manipulatives (base-ten blocks and counters), "
+        "which are not a textbook scheme on the approved list.",
+    )
+    # A draft the headteacher has not finished.
+    match(alumni[6], "Maths — No Problem!", 1_200, days_ago=5, submit=False)

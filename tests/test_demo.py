@@ -6,6 +6,9 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
+from funding import services as funding
+from funding.evidence import sniff
+from funding.models import Claim, ClaimKind, ClaimState, Evidence, PaymentBatch
 from hubportal import demo
 from hubportal.accounts.models import Membership, Role, User
 from schools.models import Hub, School
@@ -36,7 +39,18 @@ def _school_of(email):
     return Membership.objects.get(user__email=email, role=Role.HEADTEACHER).school
 
 
-AUDITED = (Application, Participant, Participation, WorkGroup, GroupMember, Meeting, Attendance)
+AUDITED = (
+    Application,
+    Participant,
+    Participation,
+    WorkGroup,
+    GroupMember,
+    Meeting,
+    Attendance,
+    Claim,
+    Evidence,
+    PaymentBatch,
+)
 
 
 def _counts() -> dict[str, int]:
@@ -91,6 +105,7 @@ def test_seed_demo_builds_every_role_and_state_and_is_idempotent(capsys):
     assert Code.STAGE_ALREADY_TAKEN in head2.codes
 
     _work_group_schools_and_meetings(TODAY)
+    _funding_in_every_state(TODAY)
 
 
 def _work_group_schools_and_meetings(today):
@@ -183,3 +198,39 @@ def _work_group_schools_and_meetings(today):
     assert mine in WorkGroup.objects.visible_to(head4)
     assert set(WorkGroup.objects.visible_to(lead)) == {last, mine, waiting}
     assert not WorkGroup.objects.visible_to(User.objects.get(email="lead@boolean.example"))
+
+
+def _funding_in_every_state(today):
+    """Abacus's claims show every state; head4 has an entitlement to try; head7 a
+    claim returned with what to change."""
+    year = AcademicYear.objects.for_date(today)
+    abn = Hub.objects.get(code="ABN")
+    claims = Claim.objects.filter(hub=abn, year=year)
+    assert set(claims.values_list("state", flat=True)) == set(ClaimState.values)
+    assert set(claims.values_list("kind", flat=True)) == set(ClaimKind.values)
+    for hub in Hub.objects.all():
+        assert funding.open_window(hub, year, today) is not None
+        assert funding.budget_position(hub, year)["allocation"] > 0
+
+    paid, unpaid = PaymentBatch.objects.filter(hub=abn).order_by("number")
+    assert paid.is_paid and not unpaid.is_paid
+    assert all(claim.payment.amount_pence == claim.award_pence for claim in paid.claims.all())
+    less = claims.get(state=ClaimState.APPROVED)
+    assert less.award_pence < less.claimed_pence and less.decision_reason
+
+    head4_school = _school_of("head4@school.example")
+    assert funding.grant_application(head4_school) is not None
+    assert not Claim.objects.filter(school=head4_school).exists()
+
+    returned = claims.get(state=ClaimState.RETURNED)
+    assert returned.school == _school_of("head7@school.example")
+    assert set(returned.return_fields) == {"invoice_date", "evidence"}
+    assert returned.return_reason
+
+    # Every proof of purchase is a PDF by its content, each a different file.
+    evidence = Evidence.objects.filter(claim__hub=abn)
+    assert evidence.count() == claims.filter(kind=ClaimKind.MATCH).count()
+    for item in evidence:
+        with item.file.open("rb") as stored:
+            assert sniff(stored.read(8)) == Evidence.Kind.PDF
+    assert len(set(evidence.values_list("sha256", flat=True))) == evidence.count()
