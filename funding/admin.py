@@ -4,7 +4,14 @@ batches are read-only in the admin (they change only through the services)."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from funding.models import Claim, PaymentBatch, Scheme
+from funding.models import (
+    AssuranceSample,
+    Claim,
+    Clawback,
+    PaymentBatch,
+    SampleCheck,
+    Scheme,
+)
 
 
 @admin.register(Scheme)
@@ -38,3 +45,29 @@ class ClaimAdmin(ReadOnlyAdmin):
 class PaymentBatchAdmin(ReadOnlyAdmin):
     list_display = ["reference", "hub", "year", "created_at", "paid_at"]
     list_filter = ["hub", "year"]
+
+
+# Assurance: samples, checks and clawbacks change only through funding.assurance.
+
+
+@admin.register(AssuranceSample)
+class AssuranceSampleAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "hub", "year", "percent", "seed", "paid_claims", "drawn_at"]
+    list_filter = ["hub", "year"]
+    list_select_related = ["hub", "year"]
+
+
+@admin.register(SampleCheck)
+class SampleCheckAdmin(ReadOnlyAdmin):
+    list_display = ["sample", "claim", "outcome", "checked_at"]
+    list_filter = ["outcome", "sample__hub"]
+    list_select_related = ["sample", "claim", "claim__school"]
+    search_fields = ["claim__school__name", "=claim__school__urn"]
+
+
+@admin.register(Clawback)
+class ClawbackAdmin(ReadOnlyAdmin):
+    list_display = ["claim", "amount_pence", "state", "opened_at", "closed_at"]
+    list_filter = ["state", "claim__hub"]
+    list_select_related = ["claim", "claim__school"]
+    search_fields = ["claim__school__name", "=claim__school__urn"]

@@ -146,13 +146,21 @@ class MatchAllowance(models.Model):
         "schools.School", on_delete=models.CASCADE, related_name="match_allowance"
     )
     awarded_pence = models.PositiveIntegerField(default=0)
+    # Clawed back from the school after an assurance check (funding.assurance): money
+    # recovered is the school's to claim again, so the cap is on awarded - recovered.
+    recovered_pence = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 name="matchallowance_within_cap",
-                condition=Q(awarded_pence__gte=0) & Q(awarded_pence__lte=MATCH_CAP_PENCE),
+                condition=Q(awarded_pence__gte=0)
+                & Q(awarded_pence__lte=F("recovered_pence") + MATCH_CAP_PENCE),
+            ),
+            models.CheckConstraint(
+                name="matchallowance_recovers_only_what_was_awarded",
+                condition=Q(recovered_pence__lte=F("awarded_pence")),
             ),
         ]
 
@@ -161,7 +169,7 @@ class MatchAllowance(models.Model):
 
     @property
     def remaining_pence(self) -> int:
-        return MATCH_CAP_PENCE - self.awarded_pence
+        return MATCH_CAP_PENCE - self.awarded_pence + self.recovered_pence
 
 
 class PaymentBatchQuerySet(models.QuerySet):
@@ -236,6 +244,9 @@ class Claim(models.Model):
     )
     supplier = models.CharField(max_length=120, blank=True)
     invoice_number = models.CharField("supplier's invoice number", max_length=60, blank=True)
+    # The invoice number without case or spaces, set by claim_save (funding.assurance
+    # .invoice_key): one school cannot put one invoice on two live claims.
+    invoice_key = models.CharField(max_length=60, blank=True, default="", editable=False)
     invoice_date = models.DateField(null=True, blank=True)
     spend_pence = models.PositiveIntegerField(null=True, blank=True)
 
@@ -277,6 +288,11 @@ class Claim(models.Model):
                 fields=["school"],
                 condition=Q(kind="grant") & ~Q(state="rejected"),
                 name="claim_one_grant_per_school_ever",
+            ),
+            models.UniqueConstraint(
+                fields=["school", "invoice_key"],
+                condition=~Q(invoice_key="") & ~Q(state="rejected"),
+                name="claim_invoice_once_per_school",
             ),
             models.CheckConstraint(
                 name="claim_award_at_most_claimed",
@@ -358,3 +374,165 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# ---------------------------------------------------------------------------
+# Assurance: random samples of paid claims, the checks of their evidence, and
+# clawback of money paid on evidence that did not hold up (funding.assurance).
+
+
+def _hub_staff_scoped(queryset, user, *, hub_path: str):
+    """Hub leads see their hub's rows, national admins every row, anyone else none."""
+    from hubportal.accounts.roles import active_membership
+
+    membership = active_membership(user)
+    if membership is None:
+        return queryset.none()
+    if membership.role == Role.NATIONAL_ADMIN:
+        return queryset.all()
+    if membership.role == Role.HUB_LEAD:
+        return queryset.filter(**{hub_path: membership.hub_id})
+    return queryset.none()
+
+
+class AssuranceSampleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _hub_staff_scoped(self, user, hub_path="hub_id")
+
+
+class AssuranceSample(models.Model):
+    """A random, reproducible sample of a hub's paid claims in a year: the same paid
+    claims, percentage and seed always draw the same claims."""
+
+    hub = models.ForeignKey(
+        "schools.Hub", on_delete=models.PROTECT, related_name="assurance_samples"
+    )
+    year = models.ForeignKey("workgroups.AcademicYear", on_delete=models.PROTECT, related_name="+")
+    percent = models.PositiveSmallIntegerField("percentage of paid claims")
+    seed = models.PositiveIntegerField()
+    paid_claims = models.PositiveIntegerField("paid claims drawn from")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = AssuranceSampleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-drawn_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="sample_percent_1_to_100", condition=Q(percent__gte=1, percent__lte=100)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.percent}% of {self.hub} {self.year}"
+
+    @property
+    def reference(self) -> str:
+        return f"S{self.pk:05d}" if self.pk else "new"
+
+
+class CheckOutcome(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONFIRMED = "confirmed", "Evidence confirmed"
+    INSUFFICIENT = "insufficient", "Evidence insufficient"
+
+
+class SampleCheckQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _hub_staff_scoped(self, user, hub_path="sample__hub_id")
+
+
+class SampleCheck(models.Model):
+    """One sampled claim and what the hub found when it checked the evidence."""
+
+    sample = models.ForeignKey(AssuranceSample, on_delete=models.CASCADE, related_name="checks")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="sample_checks")
+    outcome = models.CharField(
+        max_length=12, choices=CheckOutcome.choices, default=CheckOutcome.PENDING
+    )
+    notes = models.TextField(blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = SampleCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sample", "claim"]
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "claim"], name="samplecheck_claim_once"),
+            models.CheckConstraint(
+                name="samplecheck_insufficient_has_notes",
+                condition=~Q(outcome="insufficient") | ~Q(notes=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sample.reference} {self.claim.reference}: {self.get_outcome_display()}"
+
+
+class ClawbackState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    RECOVERED = "recovered", "Recovered"
+    WAIVED = "waived", "Waived"
+
+
+class ClawbackQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return _scoped(self, user, hub_path="claim__hub_id", school_path="claim__school_id")
+
+
+class Clawback(models.Model):
+    """Money asked back from a school after a check found its evidence insufficient.
+    At most one per claim, and never more than the claim was paid."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="clawback")
+    sample_check = models.ForeignKey(
+        SampleCheck, on_delete=models.PROTECT, related_name="clawbacks"
+    )
+    amount_pence = models.PositiveIntegerField()
+    state = models.CharField(
+        max_length=10, choices=ClawbackState.choices, default=ClawbackState.REQUESTED
+    )
+    reason = models.TextField()
+    waive_reason = models.TextField(blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the headteacher's notice has gone, so a retried job sends none twice.
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = ClawbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="clawback_amount_positive", condition=Q(amount_pence__gt=0)
+            ),
+            models.CheckConstraint(
+                name="clawback_closed_when_settled",
+                condition=Q(state="requested", closed_at__isnull=True)
+                | (~Q(state="requested") & Q(closed_at__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="clawback_waived_with_reason",
+                condition=~Q(state="waived") | ~Q(waive_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["state"], name="clawback_state_idx")]
+
+    def __str__(self) -> str:
+        return f"Clawback of {self.amount_pence}p on {self.claim.reference}"

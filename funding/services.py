@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
-from funding import permissions
+from funding import assurance, permissions
 from funding.evidence import check_upload
 from funding.models import (
     AWARDED_STATES,
@@ -23,6 +23,7 @@ from funding.models import (
     ClaimKind,
     ClaimState,
     ClaimWindow,
+    ClawbackState,
     Evidence,
     MatchAllowance,
     Payment,
@@ -69,8 +70,9 @@ def match_eligible(school) -> bool:
 
 
 def match_remaining(school) -> int:
+    """£2,000 less what was awarded, plus what a clawback recovered."""
     allowance = MatchAllowance.objects.filter(school=school).first()
-    return MATCH_CAP_PENCE - (allowance.awarded_pence if allowance else 0)
+    return allowance.remaining_pence if allowance else MATCH_CAP_PENCE
 
 
 DEFAULT_SCHEMES = ("Maths — No Problem!", "Power Maths KS1", "Power Maths KS2")
@@ -156,7 +158,10 @@ def claim_save(*, actor, claim: Claim, **fields) -> Claim:
             if name not in allowed:
                 raise ValueError(f"Not a field of a {claim.kind} claim: {name}")
             setattr(claim, name, value)
-        _audited_save(claim, actor=actor, reason="Saved answers")
+        # One invoice on one live claim of the school (see funding.assurance).
+        assurance.duplicate_invoice_check(claim)
+        with assurance.duplicate_invoice_guard(claim):
+            _audited_save(claim, actor=actor, reason="Saved answers")
     return claim
 
 
@@ -169,6 +174,7 @@ def evidence_add(*, actor, claim: Claim, upload) -> Evidence:
         claim = _lock(claim)
         if claim.state not in EDITABLE_STATES:
             raise InvalidTransition("This claim has been submitted; its evidence is fixed.")
+        assurance.duplicate_evidence_check(claim, digest, upload.name or "This file")
         evidence = Evidence(
             claim=claim,
             original_name=(upload.name or "evidence")[:200],
@@ -249,6 +255,8 @@ def claim_submit(*, actor, claim: Claim, today: date | None = None) -> Claim:
         if claim.state == S.DRAFT and open_window(claim.hub, claim.year, today) is None:
             raise InvalidTransition("The deadline for claims has passed.")
         problems = claim_problems(claim, today)
+        assurance.school_lock(claim)
+        problems.update(assurance.duplicate_problems(claim))
         if problems:
             raise ValidationError(problems)
         if claim.kind == ClaimKind.GRANT:
@@ -278,20 +286,56 @@ def _lock_for_decision(actor, claim: Claim) -> Claim:
     return claim
 
 
+def _tell_the_school(claim: Claim, occasion: str) -> None:
+    """The school's headteachers (and whoever made the claim) hear of each decision and
+    of the payment, through the notice ledger, once this transaction commits."""
+    from hubportal.accounts.models import Membership, Role
+    from hubportal.notices.services import Plan, Recipient, notice_plan_on_commit
+
+    people = {
+        m.user.pk: m.user
+        for m in Membership.objects.filter(
+            role=Role.HEADTEACHER, school_id=claim.school_id, user__is_active=True
+        ).select_related("user")
+    }
+    if claim.created_by_id and claim.created_by_id not in people:
+        people[claim.created_by_id] = claim.created_by
+    notice_plan_on_commit(
+        [
+            Plan(
+                kind="claim",
+                subject_type="claim",
+                subject_id=claim.pk,
+                occasion=occasion,
+                recipients=[
+                    Recipient(email=u.email, name=u.full_name, user_id=u.pk)
+                    for u in people.values()
+                ],
+                hub_id=claim.hub_id,
+                school_id=claim.school_id,
+            )
+        ]
+    )
+
+
 def budget_position(hub, year) -> dict[str, int | None]:
-    """Allocation, committed (approved or batched), paid and remaining, in pence."""
+    """Allocation, committed (approved or batched), paid, recovered (by clawbacks,
+    and so available again) and remaining, in pence."""
     budget = Budget.objects.filter(hub=hub, year=year).first()
     sums = Claim.objects.filter(hub=hub, year=year).aggregate(
         committed=Sum("award_pence", filter=Q(state__in=COMMITTED_STATES)),
         paid=Sum("award_pence", filter=Q(state=S.PAID)),
+        recovered=Sum("clawback__amount_pence", filter=Q(clawback__state=ClawbackState.RECOVERED)),
     )
     committed, paid = sums["committed"] or 0, sums["paid"] or 0
+    recovered = sums["recovered"] or 0
     allocation = budget.allocation_pence if budget else None
     return {
         "allocation": allocation,
         "committed": committed,
         "paid": paid,
-        "remaining": None if allocation is None else allocation - committed - paid,
+        "recovered": recovered,
+        "remaining": None if allocation is None else allocation - committed - paid + recovered,
     }
 
 
@@ -345,13 +389,12 @@ def claim_approve(
             Budget.objects.select_for_update().filter(hub=claim.hub, year=claim.year).first()
             position = budget_position(claim.hub, claim.year)
             if position["remaining"] is not None and award > position["remaining"]:
-                raise ValidationError(
-                    {
-                        "award": f"Approving {format_pence(award)} would pass the hub's "
-                        f"{claim.year.label} budget: {format_pence(position['remaining'])} remains"
-                    },
-                    code="over_budget",
+                # The code sits on the field's error, where a dict of errors keeps it.
+                message = (
+                    f"Approving {format_pence(award)} would pass the hub's "
+                    f"{claim.year.label} budget: {format_pence(position['remaining'])} remains"
                 )
+                raise ValidationError({"award": ValidationError(message, code="over_budget")})
         claim.award_pence = award
         claim.state = S.APPROVED
         claim.decision_reason = reason.strip()
@@ -361,6 +404,7 @@ def claim_approve(
             )
         claim.decided_by, claim.decided_at = actor, timezone.now()
         _audited_save(claim, actor=actor, reason=f"Approved {format_pence(award)}")
+        _tell_the_school(claim, "approved")
     return claim
 
 
@@ -376,6 +420,7 @@ def claim_return(*, actor, claim: Claim, reason: str, fields: list[str] | None =
         claim.return_fields = [f for f in (fields or []) if f in known]
         claim.decided_by, claim.decided_at = actor, timezone.now()
         _audited_save(claim, actor=actor, reason=f"Returned: {reason.strip()}")
+        _tell_the_school(claim, "returned")
     return claim
 
 
@@ -388,6 +433,7 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
         claim.decision_reason = reason.strip()
         claim.decided_by, claim.decided_at = actor, timezone.now()
         _audited_save(claim, actor=actor, reason=f"Rejected: {reason.strip()}")
+        _tell_the_school(claim, "rejected")
     return claim
 
 
@@ -458,6 +504,7 @@ def batch_mark_paid(*, actor, batch: PaymentBatch) -> PaymentBatch:
             claim.state = S.PAID
             claim.paid_at = now
             _audited_save(claim, actor=actor, reason=f"Paid in {batch.reference}")
+            _tell_the_school(claim, "paid")
         batch.paid_at, batch.paid_by = now, actor
         _audited_save(batch, actor=actor, reason="Marked paid")
     return batch

@@ -312,8 +312,22 @@ def pdf_upload(name: str = "invoice.pdf", content: bytes = PDF_BYTES):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
+# ---------------------------------------------------------------------------
+# Claims ready to submit. One evidence file cannot back two live claims of a school
+# (funding.assurance), so every ready claim gets an invoice PDF of its own;
+# pdf_upload() itself still gives PDF_BYTES, which the download tests compare against.
+
+_distinct_pdfs = iter(range(1, 10**9))
+
+
+def distinct_pdf_bytes() -> bytes:
+    """PDF_BYTES with a numbered comment: a different file (and SHA-256) each call."""
+    return PDF_BYTES + b"%% copy " + str(next(_distinct_pdfs)).encode() + b"\n"
+
+
 def ready_claim(school, actor, *, kind: str = "match", spend_pence: int = 300_000, **answers):
-    """A claim with every answer given (and an invoice for match funding), not submitted."""
+    """A claim with every answer given (and an invoice of its own for match funding),
+    not submitted."""
     from funding import services
     from funding.models import ClaimKind
 
@@ -338,5 +352,36 @@ def ready_claim(school, actor, *, kind: str = "match", spend_pence: int = 300_00
     fields.update(answers)
     claim = services.claim_save(actor=actor, claim=claim, **fields)
     if kind == ClaimKind.MATCH:
-        services.evidence_add(actor=actor, claim=claim, upload=pdf_upload())
+        services.evidence_add(
+            actor=actor, claim=claim, upload=pdf_upload(content=distinct_pdf_bytes())
+        )
     return claim
+
+
+def paid_claims(lead, claims: list) -> list:
+    """Submitted claims approved by ``lead``, put in one batch and paid; fresh rows."""
+    from funding import services
+    from funding.models import Claim
+
+    approved = [services.claim_approve(actor=lead, claim=claim) for claim in claims]
+    first = approved[0]
+    batch = services.batch_create(actor=lead, hub=first.hub, year=first.year, claims=approved)
+    services.batch_mark_paid(actor=lead, batch=batch)
+    return list(Claim.objects.filter(pk__in=[c.pk for c in approved]).order_by("pk"))
+
+
+def school_with_paid_claims(hub, lead, *, match: int = 1, grant: bool = False, **school):
+    """A school of ``hub`` (once in a Development Work Group) whose headteacher made
+    ``match`` match claims (and the grant claim, if asked), all paid. Returns
+    (school, headteacher, claims). Needs an open ClaimWindow for the hub."""
+    from funding import services
+
+    found = SchoolFactory(hub=hub, **school)
+    AcceptedApplicationFactory(school=found)
+    head = HeadteacherFactory(school=found).user
+    kinds = ["match"] * match + (["grant"] if grant else [])
+    submitted = [
+        services.claim_submit(actor=head, claim=ready_claim(found, head, kind=kind))
+        for kind in kinds
+    ]
+    return found, head, paid_claims(lead, submitted)
