@@ -39,7 +39,9 @@ demo: migrate ## Demo data for every role; prints the logins
 run: export REQUIRE_STAFF_MFA ?= false
 
 run: demo ## README command 1: install, migrate, demo data, serve on http://127.0.0.1:8000
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@# Without a broker, a small loop beside the server sends due notices to var/mail/.
+	$(MANAGE) send_notices --every 300 & loop=$$!; trap 'kill $$loop 2>/dev/null' EXIT INT TERM; \
+	  $(MANAGE) runserver $(HOST):$(PORT)
 
 test: install ## README command 2: every test (PostgreSQL/Redis tests skip without DATABASE_URL/REDIS_URL)
 	$(RUN) pytest $(PYTEST_ARGS); status=$$?; \

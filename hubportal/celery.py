@@ -6,6 +6,7 @@ demo needs no broker. The beat schedule lives here, in code."""
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hubportal.settings")
 
@@ -13,4 +14,20 @@ app = Celery("hubportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {}
+# Sweeps plan what is due (each is idempotent: the notice ledger's unique constraint
+# makes a second run a no-op); dispatch queues what is due and puts back what a dead
+# worker left.
+app.conf.beat_schedule = {
+    "meeting reminders and log nudges": {
+        "task": "hubportal.notices.tasks.sweep_meetings",
+        "schedule": crontab(minute="*/15"),
+    },
+    "windows opening and claim deadlines": {
+        "task": "hubportal.notices.tasks.sweep_opportunities",
+        "schedule": crontab(minute=5),
+    },
+    "send what is due": {
+        "task": "hubportal.notices.tasks.dispatch_notices",
+        "schedule": crontab(minute="*/5"),
+    },
+}

@@ -7,6 +7,12 @@ test queues are really sent through Redis to that worker, which loads its rows f
 the same PostgreSQL test database and writes mail as files into a folder of the test's
 own. Both fixtures are registered by importing them in ``tests/conftest.py``.
 
+A test that needs a worker set up differently (two pool processes, or settings of its
+own such as ``NOTICE_SENDING_TIMEOUT`` or ``EMAIL_URL``) passes ``concurrency`` and
+``extra_env`` to the fixture by indirect parametrization, or, when a value is known
+only inside the test (the port of a mail server it started), uses
+``running_celery_worker`` itself.
+
 The worker runs in another process and so sees only committed rows: the fixture
 requires ``transactional_db`` (mark such tests ``django_db(transaction=True)`` to say
 so), plus the ``redis`` and ``postgres`` marks so that they skip without those.
@@ -73,15 +79,29 @@ def message_text(message: EmailMessage) -> str:
 
 
 class CeleryWorker:
-    """One ``celery -A hubportal worker`` subprocess consuming a queue of its own."""
+    """One ``celery -A hubportal worker`` subprocess consuming a queue of its own.
+
+    ``concurrency`` is the number of pool processes; ``extra_env`` is laid over the
+    worker's environment last, so it can override any of it (a test may change it
+    before ``kill()`` or ``start()`` to give the next worker other settings)."""
 
     def __init__(
-        self, *, app, database_url: str, broker_url: str, site_url: str, workdir: Path
+        self,
+        *,
+        app,
+        database_url: str,
+        broker_url: str,
+        site_url: str,
+        workdir: Path,
+        concurrency: int = 1,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.app = app
         self.database_url = database_url
         self.broker_url = broker_url
         self.site_url = site_url
+        self.concurrency = concurrency
+        self.extra_env = dict(extra_env or {})
         unique = uuid.uuid4().hex[:12]
         # A queue and node name of this worker's own: a worker of another test run on the
         # same Redis never takes these messages, and pings reach only this worker.
@@ -105,6 +125,8 @@ class CeleryWorker:
             DATABASE_URL=self.database_url,
             CONN_MAX_AGE="0",
             REDIS_URL=self.broker_url,
+            # Tasks the worker queues itself (a dispatch queues sends) stay on its queue.
+            CELERY_TASK_DEFAULT_QUEUE=self.queue,
             EMAIL_URL="filemail://",
             MAIL_DIR=str(self.mail_dir),
             SITE_URL=self.site_url,
@@ -113,6 +135,7 @@ class CeleryWorker:
             DEBUG="true",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def command(self) -> list[str]:
@@ -128,7 +151,7 @@ class CeleryWorker:
             "--hostname",
             self.nodename,
             "--concurrency",
-            "1",
+            str(self.concurrency),
             "--loglevel",
             "INFO",
             # Nothing to synchronise with: this worker is alone on its queue.
@@ -237,11 +260,26 @@ def celery_eager_by_default(settings):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path) -> Iterator[CeleryWorker]:
+def celery_worker_process(request, transactional_db, settings, tmp_path) -> Iterator[CeleryWorker]:
     """A real worker on a queue of its own; this test's tasks are sent to it through Redis.
 
     Yields the ``CeleryWorker`` (``mail_dir``, ``wait_for_mail()``, ``kill()``) and stops
-    the worker afterwards, before the test database is emptied."""
+    the worker afterwards, before the test database is emptied. Options for the worker
+    come by indirect parametrization, e.g.
+    ``@pytest.mark.parametrize("celery_worker_process", [{"concurrency": 2}], indirect=True)``.
+    """
+    options = getattr(request, "param", None) or {}
+    with running_celery_worker(settings, tmp_path / "celery-worker", **options) as worker:
+        yield worker
+
+
+@contextlib.contextmanager
+def running_celery_worker(
+    settings, workdir: Path, *, concurrency: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[CeleryWorker]:
+    """What ``celery_worker_process`` does, for a test that knows how to set the worker
+    up only once it runs. ``settings`` is pytest-django's fixture; like the fixture, it
+    needs ``transactional_db``."""
     from django.db import connection
 
     from hubportal.celery import app
@@ -256,7 +294,9 @@ def celery_worker_process(transactional_db, settings, tmp_path) -> Iterator[Cele
         database_url=worker_database_url(connection.settings_dict),
         broker_url=app.conf.broker_url,
         site_url=settings.SITE_URL,
-        workdir=tmp_path / "celery-worker",
+        workdir=workdir,
+        concurrency=concurrency,
+        extra_env=extra_env,
     )
     # The producer side: this test's tasks go through the broker to this worker's queue.
     was_eager = app.conf.task_always_eager

@@ -11,6 +11,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from hubportal.accounts.models import Membership, Role
+from hubportal.notices.models import NoticeKind
+from hubportal.notices.services import notice_plan_on_commit
+from hubportal.notices.sweeps import describe_meeting, meeting_change_plans, next_stage_plans
 from schools.models import Hub, School
 from workgroups import permissions
 from workgroups.models import (
@@ -261,6 +264,7 @@ def meeting_reschedule(*, actor, meeting: Meeting, plan: MeetingPlan, reason: st
             raise InvalidTransition("This meeting was cancelled; schedule a new one instead.")
         if meeting.is_logged:
             raise InvalidTransition("This meeting's attendance is logged; it cannot be moved.")
+        was = describe_meeting(meeting)
         meeting.date, meeting.starts_at, meeting.ends_at = plan.date, plan.starts_at, plan.ends_at
         meeting.kind, meeting.venue_school, meeting.online_link = (
             plan.kind,
@@ -269,6 +273,7 @@ def meeting_reschedule(*, actor, meeting: Meeting, plan: MeetingPlan, reason: st
         )
         meeting.change_reason = reason.strip()
         _audited_save(meeting, actor=actor, reason=f"Rescheduled: {reason.strip()}")
+        notice_plan_on_commit(meeting_change_plans(meeting, NoticeKind.MEETING_CHANGED, was=was))
     return meeting
 
 
@@ -286,6 +291,11 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
         meeting.state = MeetingState.CANCELLED
         meeting.change_reason = reason.strip()
         _audited_save(meeting, actor=actor, reason=f"Cancelled: {reason.strip()}")
+        notice_plan_on_commit(
+            meeting_change_plans(
+                meeting, NoticeKind.MEETING_CANCELLED, was=describe_meeting(meeting)
+            )
+        )
     return meeting
 
 
@@ -363,13 +373,16 @@ def completion_record(
         raise ValidationError({"reason": "Enter why the outcome differs from the attendance"})
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": "Choose completed, did not complete or withdrawn"})
-    return participation_record(
-        actor=actor,
-        school=member.school,
-        stage=member.stage,
-        year=member.year,
-        outcome=outcome,
-        note=reason.strip(),
-        source=Participation.Source.COMPLETION,
-        hub=member.work_group.hub,
-    )
+    with transaction.atomic():
+        participation = participation_record(
+            actor=actor,
+            school=member.school,
+            stage=member.stage,
+            year=member.year,
+            outcome=outcome,
+            note=reason.strip(),
+            source=Participation.Source.COMPLETION,
+            hub=member.work_group.hub,
+        )
+        notice_plan_on_commit(next_stage_plans(participation))
+    return participation
