@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import has_role, role_required
+from hubportal.notices import selectors as notice_selectors
 from hubportal.pagination import page_items
 from schools.forms import SORT_CHOICES, DirectoryFilterForm
 from schools.models import School
@@ -119,5 +120,16 @@ def detail(request, urn: int):
             "website_url": _website_url(school.website),
             "people": school_people(school),
             "can_use_directory": has_role(request.user, *DIRECTORY_ROLES),
+            **_notices_sent(request.user, school),
         },
     )
+
+
+def _notices_sent(user, school) -> dict:
+    """For the hub's leads and national admins: the latest mails to the school's people."""
+    if not has_role(user, Role.HUB_LEAD, Role.NATIONAL_ADMIN):
+        return {}
+    return {
+        "notices": notice_selectors.for_school(user, school),
+        "notices_url": notice_selectors.school_notices_url(school),
+    }

@@ -23,7 +23,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from hubportal.accounts.models import Role
-from hubportal.accounts.roles import role_required
+from hubportal.accounts.roles import has_role, role_required
+from hubportal.notices import selectors as notice_selectors
 from hubportal.pagination import page_items
 from workgroups import permissions, services
 from workgroups.forms.meetings import AttendanceForm, CancelForm, MeetingForm, RescheduleForm
@@ -330,8 +331,19 @@ def meeting_detail(request, pk: int):
             "summary": attendance_summary(counts) if meeting.is_logged else "",
             "may_log": permissions.can_lead(request.user, group) and _loggable(meeting, now),
             "may_change": can_schedule and not _change_blocked(meeting),
+            **_notices_sent(request.user, meeting),
         },
     )
+
+
+def _notices_sent(user, meeting) -> dict:
+    """For the hub's leads and national admins: the latest mails about the meeting."""
+    if not has_role(user, Role.HUB_LEAD, Role.NATIONAL_ADMIN):
+        return {}
+    return {
+        "notices": notice_selectors.for_meeting(user, meeting),
+        "notices_url": notice_selectors.meeting_notices_url(meeting),
+    }
 
 
 @role_required(Role.SPECIALIST)
