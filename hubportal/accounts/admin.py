@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from hubportal.accounts.models import Invitation, Membership, Role, User
+from hubportal.accounts.models import Invitation, Membership, Role, SupportSession, User
 
 
 def _national_admin_only(request) -> bool:
@@ -58,3 +58,30 @@ class InvitationAdmin(SimpleHistoryAdmin):
     search_fields = ["email", "full_name"]
     exclude = ["token_hash"]
     readonly_fields = ["accepted_at", "accepted_by"]
+
+
+@admin.register(SupportSession)
+class SupportSessionAdmin(SimpleHistoryAdmin):
+    """Every support "view as": national admins read them here; nobody edits them
+    (they are written only by hubportal.accounts.support)."""
+
+    list_display = ["viewer", "target", "role", "place", "started_at", "ended_at", "ended_how"]
+    list_filter = ["ended_how", "role"]
+    list_select_related = ["viewer", "target"]
+    search_fields = ["viewer__email", "viewer__full_name", "target__email", "target__full_name"]
+    date_hierarchy = "started_at"
+
+    def has_module_permission(self, request):
+        return _national_admin_only(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _national_admin_only(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -242,3 +242,62 @@ class Invitation(models.Model):
         if self.is_expired:
             return "Expired"
         return "Waiting"
+
+
+class SupportSessionEnd(models.TextChoices):
+    STOPPED = "stopped", "Stopped by the viewer"
+    SIGNED_OUT = "signed_out", "Viewer signed out"
+    EXPIRED = "expired", "Ended after 30 minutes"
+    REPLACED = "replaced", "Viewer started another"
+    REVOKED = "revoked", "No longer allowed"
+
+
+class SupportSession(models.Model):
+    """One "view as": who looked at the portal as whom, in which role, and how it ended.
+
+    Rows are written only by hubportal.accounts.support (support_start and support_stop);
+    the role and place are copied at the start so the record still reads true if the
+    membership is later removed."""
+
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    place = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_how = models.CharField(max_length=20, choices=SupportSessionEnd.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            # A viewer looks through one person's eyes at a time.
+            models.UniqueConstraint(
+                fields=["viewer"],
+                condition=Q(ended_at__isnull=True),
+                name="support_session_one_open_per_viewer",
+            ),
+            models.CheckConstraint(
+                name="support_session_ended_says_how",
+                condition=Q(ended_at__isnull=True, ended_how="")
+                | (Q(ended_at__isnull=False) & ~Q(ended_how="")),
+            ),
+            models.CheckConstraint(
+                name="support_session_ends_after_it_starts",
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+            ),
+            models.CheckConstraint(
+                name="support_session_not_oneself",
+                condition=~Q(viewer=models.F("target")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.viewer} viewing as {self.target} ({self.get_role_display()}, {self.place})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
