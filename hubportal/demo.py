@@ -349,6 +349,7 @@ def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> No
         history=history,
     )
     _funding(hubs, people, today=today, year=year)
+    _notices(today)
 
 
 # ---------------------------------------------------------------------------
@@ -358,8 +359,9 @@ def _programme(hubs: dict[str, Hub], people: dict[str, User], today: date) -> No
 # Last year's six meetings, in days after 1 September: late September to late June.
 LAST_YEAR_MEETING_DAYS = (23, 72, 142, 191, 247, 296)
 # This year's six meetings, in days around today: three logged, one cancelled, the
-# most recent held but not logged yet (the specialist's "log due"), one to come.
-THIS_YEAR_MEETING_OFFSETS = (-42, -28, -21, -14, -3, 14)
+# most recent held but not logged yet (the specialist's "log due"), one to come in
+# six days (its week-ahead reminder has gone out).
+THIS_YEAR_MEETING_OFFSETS = (-42, -28, -21, -14, -3, 6)
 CANCELLED_MEETING, UNLOGGED_MEETING = 2, 4
 MEETING_KINDS = ("workshop", "trg", "visit", "workshop", "trg", "workshop")
 ONLINE_MEETING = 3  # the others are held at a member school, in turn
@@ -606,8 +608,9 @@ def invoice_pdf(lines: list[str]) -> bytes:
 def _funding(hubs: dict[str, Hub], people: dict[str, User], *, today: date, year) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from funding import assurance
     from funding import services as funding
-    from funding.models import ClaimKind
+    from funding.models import CheckOutcome, ClaimKind
     from funding.money import format_pence
 
     for code, hub in hubs.items():
@@ -727,3 +730,54 @@ def _funding(hubs: dict[str, Hub], people: dict[str, User], *, today: date, year
     )
     # A draft the headteacher has not finished.
     match(alumni[6], "Maths — No Problem!", 1_200, days_ago=5, submit=False)
+    # Assurance: the hub lead sampled every paid claim (seed recorded) and confirmed the
+    # invoice behind the match claim; the grant's check is still to do.
+
+    sample = assurance.sample_draw(actor=lead, hub=hubs["ABN"], year=year, percent=100, seed=2026)
+    for check in sample.checks.select_related("claim"):
+        if check.claim.kind == ClaimKind.MATCH:
+            assurance.sample_check_record(
+                actor=lead,
+                check=check,
+                outcome=CheckOutcome.CONFIRMED,
+                notes="Invoice matches the supplier's statement; the books are in the school.",
+            )
+
+
+# ---------------------------------------------------------------------------
+# Notices: what the sweeps find due on the demo's day, sent as beat would send them,
+# and one reminder the mail server refused, for the hub lead's list of failures.
+
+
+def _notices(today: date) -> None:
+    from hubportal.notices import services as notices
+    from hubportal.notices import sweeps
+    from hubportal.notices.models import Notice, NoticeKind, NoticeState
+    from hubportal.notices.tasks import dispatch_notices
+
+    now = timezone.make_aware(datetime.combine(today, time(7, 30)))
+    notices.notice_plan(
+        [
+            *sweeps.meeting_reminders(now),
+            *sweeps.log_nudges(now),
+            *sweeps.windows_opening(today),
+            *sweeps.claim_deadlines(today),
+        ],
+        now=now,
+    )
+    bounced = (
+        Notice.objects.filter(
+            kind=NoticeKind.MEETING_REMINDER,
+            recipient__isnull=True,
+            state=NoticeState.PENDING,
+        )
+        .order_by("email")
+        .first()
+    )
+    if bounced is not None and notices.notice_claim(bounced.pk, now=now):
+        notices.notice_failed(
+            bounced,
+            f"SMTPRecipientsRefused: 550 5.1.1 <{bounced.email}>: mailbox unavailable",
+            final=True,
+        )
+    transaction.on_commit(dispatch_notices.delay)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "hubportal.accounts",
+    "hubportal.notices",
     "schools",
     "workgroups",
     "funding",
@@ -62,6 +63,9 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "hubportal.accounts.middleware.ActiveRoleMiddleware",
     "hubportal.accounts.middleware.StaffMFAMiddleware",
+    # Last: the real person is signed in, in their own role, MFA checked, before a
+    # support view-as hands the request to the views as someone else (read-only).
+    "hubportal.accounts.support_middleware.SupportViewAsMiddleware",
 ]
 
 ROOT_URLCONF = "hubportal.urls"
@@ -222,6 +226,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# Tasks queued by tasks (a sweep queues sends) go to this queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -258,3 +264,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Notices (hubportal.notices): when reminders and nudges go, in days.
+NOTICE_REMINDER_DAYS = env.list("NOTICE_REMINDER_DAYS", cast=int, default=[7, 1])
+NOTICE_LOG_DUE_DAYS = env.int("NOTICE_LOG_DUE_DAYS", default=2)
+NOTICE_LOG_OVERDUE_DAYS = env.int("NOTICE_LOG_OVERDUE_DAYS", default=7)
+NOTICE_CLAIM_DEADLINE_DAYS = env.list("NOTICE_CLAIM_DEADLINE_DAYS", cast=int, default=[14, 3])
+# Priority schools hear of an opening window this many hours before the others.
+NOTICE_PRIORITY_HEAD_START_HOURS = env.int("NOTICE_PRIORITY_HEAD_START_HOURS", default=2)
+# A notice "sending" for longer than this (seconds) had its worker die; it is checked.
+NOTICE_SENDING_TIMEOUT = env.int("NOTICE_SENDING_TIMEOUT", default=600)
+NOTICE_MESSAGE_ID_DOMAIN = env.str("NOTICE_MESSAGE_ID_DOMAIN", default="notices.hubportal")

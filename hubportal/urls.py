@@ -11,5 +11,9 @@ urlpatterns = [
     path("schools/", include("schools.urls")),
     path("", include("workgroups.urls")),
     path("", include("workgroups.urls_groups")),
+    path("", include("funding.urls")),
+    path("", include("funding.urls_assurance")),
+    path("support/", include("hubportal.accounts.urls_support")),
+    path("notices/", include("hubportal.notices.urls")),
     path("admin/", admin.site.urls),
 ]

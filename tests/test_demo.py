@@ -106,6 +106,7 @@ def test_seed_demo_builds_every_role_and_state_and_is_idempotent(capsys):
 
     _work_group_schools_and_meetings(TODAY)
     _funding_in_every_state(TODAY)
+    _notices_sent_and_one_failed()
 
 
 def _work_group_schools_and_meetings(today):
@@ -227,6 +228,13 @@ def _funding_in_every_state(today):
     assert set(returned.return_fields) == {"invoice_date", "evidence"}
     assert returned.return_reason
 
+    # The hub lead sampled the paid claims and confirmed one.
+    from funding.models import AssuranceSample, CheckOutcome
+
+    [sample] = AssuranceSample.objects.filter(hub=abn)
+    assert sample.checks.count() == claims.filter(state=ClaimState.PAID).count()
+    assert sample.checks.filter(outcome=CheckOutcome.CONFIRMED).count() == 1
+
     # Every proof of purchase is a PDF by its content, each a different file.
     evidence = Evidence.objects.filter(claim__hub=abn)
     assert evidence.count() == claims.filter(kind=ClaimKind.MATCH).count()
@@ -234,3 +242,17 @@ def _funding_in_every_state(today):
         with item.file.open("rb") as stored:
             assert sniff(stored.read(8)) == Evidence.Kind.PDF
     assert len(set(evidence.values_list("sha256", flat=True))) == evidence.count()
+
+
+def _notices_sent_and_one_failed():
+    """The sweeps ran on the demo's day: reminders for the meeting six days on, the log
+    nudge, decisions; all sent but one reminder the mail server refused."""
+    from hubportal.notices.models import Notice, NoticeKind, NoticeState
+
+    kinds = set(Notice.objects.values_list("kind", flat=True))
+    assert {NoticeKind.MEETING_REMINDER, NoticeKind.LOG_DUE, NoticeKind.APPLICATION} <= kinds
+    [failed] = Notice.objects.filter(state=NoticeState.FAILED)
+    assert failed.kind == NoticeKind.MEETING_REMINDER and "550" in failed.last_error
+    assert set(Notice.objects.exclude(pk=failed.pk).values_list("state", flat=True)) == {
+        NoticeState.SENT
+    }
