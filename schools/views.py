@@ -1,7 +1,6 @@
 """The school directory and the school page."""
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
@@ -9,6 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import has_role, role_required
+from hubportal.forms import page_of
 from hubportal.notices import selectors as notice_selectors
 from hubportal.pagination import page_items
 from schools.forms import SORT_CHOICES, DirectoryFilterForm
@@ -19,8 +19,6 @@ from schools.selectors import (
     school_directory,
     school_people,
 )
-
-PAGE_SIZE = 50
 
 _web_address = URLValidator(schemes=["http", "https"])
 
@@ -71,7 +69,7 @@ def directory(request):
         return HttpResponseClientRedirect(request.get_full_path())
     filters = form.filters()
     schools = school_directory(request.user, filters)
-    page = Paginator(schools, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(schools, request)
     query = form.query_params()
     context = {
         "form": form,

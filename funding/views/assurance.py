@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -38,29 +37,14 @@ from funding.models import (
 from funding.money import format_pence
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import role_required
+from hubportal.forms import add_service_errors, page_of
 from hubportal.pagination import page_items
 from schools.models import Hub
 from workgroups.models import AcademicYear
 from workgroups.selectors.hub import can_see_every_hub, hub_options
 from workgroups.services.applications import InvalidTransition
 
-PAGE_SIZE = 50
 LEADS_AND_ADMINS = (Role.HUB_LEAD, Role.NATIONAL_ADMIN)
-
-
-def _page(items, request) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _add_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """A service's ValidationError beside the field it names, or at the top."""
-    rename = rename or {}
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = rename.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _hub_name(request) -> str:
@@ -130,7 +114,7 @@ def samples(request):
                 seed=data["seed"],
             )
         except ValidationError as error:
-            _add_errors(draw_form, error)
+            add_service_errors(draw_form, error)
         else:
             count = sample.checks.count()
             messages.success(
@@ -140,7 +124,7 @@ def samples(request):
             )
             return redirect("assurance:sample", pk=sample.pk)
 
-    page = _page(
+    page = page_of(
         assurance.sample_list(
             request.user, year=filter_form.chosen_year(), hub_code=filter_form.hub_code()
         ),
@@ -171,7 +155,7 @@ def sample(request, pk: int):
         AssuranceSample.objects.visible_to(request.user).select_related("hub", "year", "drawn_by"),
         pk=pk,
     )
-    page = _page(assurance.sample_checks(sample), request)
+    page = page_of(assurance.sample_checks(sample), request)
     checks = list(page.object_list)
     for check in checks:
         _claim_money(check.claim)
@@ -269,7 +253,7 @@ def check(request, pk: int):
                 messages.error(request, message)
             return redirect("assurance:check", pk=check.pk)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             text = f"Recorded for {saved.claim.reference}: {saved.get_outcome_display().lower()}"
             if saved.outcome == CheckOutcome.INSUFFICIENT:
@@ -300,7 +284,7 @@ def clawback_open(request, pk: int):
                 messages.error(request, message)
             return redirect("assurance:check", pk=check.pk)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -325,7 +309,7 @@ def clawbacks(request):
     rows = assurance.clawback_list(
         request.user, state=form.chosen_state(), hub_code=form.hub_code()
     )
-    page = _page(rows, request)
+    page = page_of(rows, request)
     items = list(page.object_list)
     for clawback in items:
         clawback.amount_shown = format_pence(clawback.amount_pence)
@@ -422,7 +406,7 @@ def clawback_waive(request, pk: int):
                 messages.error(request, message)
             return redirect("assurance:clawback", pk=clawback.pk)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Waived the clawback on {clawback.claim.reference}")
             return redirect("assurance:clawback", pk=clawback.pk)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,32 +36,17 @@ from funding.permissions import can_decide, can_manage_funding
 from funding.selectors import hub as selectors
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, has_role, role_required
+from hubportal.forms import add_service_errors, page_of
 from hubportal.pagination import page_items
 from schools.models import Hub
 from workgroups.models import AcademicYear
 from workgroups.selectors.hub import can_see_every_hub, hub_options
 from workgroups.services.applications import InvalidTransition
 
-PAGE_SIZE = 50
 LEADS = (Role.HUB_LEAD,)
 LEADS_AND_ADMINS = (Role.HUB_LEAD, Role.NATIONAL_ADMIN)
 S = ClaimState
 EXPORT_FORMATS = ("csv", "xlsx")
-
-
-def _page(items, request) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _add_errors(form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
-    """A service's ValidationError beside the field it names, or at the top."""
-    rename = rename or {}
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = rename.get(name, name)
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _hub_name(request) -> str:
@@ -124,7 +108,7 @@ def claim_list(request):
     form = _year_form(request, ClaimFilterForm)
     filters = form.filters()
     claims = selectors.claim_list(request.user, filters)
-    page = _page(claims, request)
+    page = page_of(claims, request)
     totals = selectors.claim_totals(claims)
     query = form.query_params()
     return render(
@@ -324,7 +308,7 @@ def _decide(request, claim: Claim):
                         "allow_over_budget", f"{message}. To approve it anyway, select ‘{label}’"
                     )
             else:
-                _add_errors(form, error, rename={"award": "amount"})
+                add_service_errors(form, error, rename={"award": "amount"})
         else:
             messages.success(request, done)
             return back
@@ -399,7 +383,7 @@ def batch_list(request):
         errors = made
     waiting = _show_money(selectors.claims_to_batch(request.user, year, hub_code))
     chosen = [claim for claim in waiting if claim.pk in selected]
-    page = _page(selectors.batch_list(request.user, year, hub_code), request)
+    page = page_of(selectors.batch_list(request.user, year, hub_code), request)
     batches = list(page.object_list)
     for batch in batches:
         batch.total_shown = format_pence(batch.total)
@@ -551,7 +535,7 @@ def budget(request):
             try:
                 text = save(request, hub, year, bound)
             except ValidationError as error:
-                _add_errors(bound, error)
+                add_service_errors(bound, error)
             else:
                 messages.success(request, text)
                 url = reverse("funding:budget")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,11 +34,11 @@ from funding.selectors.school import (
 )
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, role_required
+from hubportal.forms import page_of
 from hubportal.pagination import page_items
 from workgroups.services.applications import InvalidTransition
 
 S = ClaimState
-PAGE_SIZE = 50
 # Set when a claim is submitted, so the claim page shows the confirmation once.
 SUBMITTED_SESSION_KEY = "funding_submitted_claim"
 
@@ -122,9 +121,7 @@ def _evidence_rows(claim: Claim) -> list[Evidence]:
 def overview(request):
     school = _school(request)
     funding = school_funding(request.user, school, timezone.localdate())
-    page = Paginator(school_claims(request.user, school), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(school_claims(request.user, school), request)
     rows = [
         {
             "claim": claim,

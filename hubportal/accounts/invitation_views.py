@@ -27,8 +27,7 @@ from hubportal.accounts import services
 from hubportal.accounts.forms import InvitationAcceptForm, InvitationForm
 from hubportal.accounts.models import Invitation, Role
 from hubportal.accounts.roles import HUB_STAFF, SESSION_KEY, active_membership, role_required
-
-PAGE_SIZE = 50
+from hubportal.forms import page_of
 
 # Status filter: the value in the query string (also the InvitationQuerySet method) and its label.
 STATUS_FILTERS = {"waiting": "Waiting", "accepted": "Accepted", "expired": "Expired"}
@@ -45,9 +44,7 @@ def invitation_list(request):
         invitations = getattr(invitations, status)()
     else:
         status = ""
-    page = Paginator(invitations.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(invitations.order_by("-created_at", "-pk"), request)
     return render(
         request,
         "accounts/invitation_list.html",
@@ -243,7 +240,7 @@ def _is_file_backend() -> bool:
 @role_required(Role.NATIONAL_ADMIN)
 def outbox(request):
     """Mail the portal has written to its outbox folder, newest first."""
-    page = Paginator(_outbox_messages(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(_outbox_messages(), request)
     return render(
         request,
         "accounts/outbox.html",

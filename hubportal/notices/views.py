@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,14 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, role_required
+from hubportal.forms import page_of
 from hubportal.notices import selectors, services
 from hubportal.notices.forms import NoticeFilterForm, PreferencesForm
 from hubportal.notices.models import NoticeState
 from hubportal.notices.tasks import dispatch_notices
 from hubportal.pagination import page_items
 from workgroups.selectors.hub import can_see_every_hub, hub_options
-
-PAGE_SIZE = 50
 
 
 @login_required
@@ -61,7 +59,7 @@ def hub_notices(request):
     form = NoticeFilterForm(request.GET or None, hubs=hub_options(request.user))
     filters = form.filters()
     notices = selectors.hub_notices(request.user, filters)
-    page = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(notices, request)
     query = form.query_params()
     return render(
         request,

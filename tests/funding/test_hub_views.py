@@ -276,7 +276,7 @@ def test_a_bad_filter_value_is_an_error_not_a_crash(lead_client, mixed_claims):
 def test_totals_cover_the_whole_filtered_set_not_just_the_page(
     lead_client, mixed_claims, monkeypatch
 ):
-    monkeypatch.setattr(hub_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr("hubportal.forms.PAGE_SIZE", 2)
     response = lead_client.get(CLAIMS_URL, {"sort": "reference"})
     assert len(listed(response)) == 2
     claims = list(Claim.objects.exclude(state=S.DRAFT))

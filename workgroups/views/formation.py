@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, has_role, role_required
+from hubportal.forms import page_of
 from hubportal.pagination import page_items
 from schools.models import School
 from workgroups import permissions, services
@@ -34,7 +35,7 @@ from workgroups.selectors.formation import (
     specialist_loads,
     unplaced_applications,
 )
-from workgroups.views.hub import _cohort, _page
+from workgroups.views.hub import _cohort
 
 LEADS = (Role.HUB_LEAD,)
 LEADS_AND_ADMINS = (Role.HUB_LEAD, Role.NATIONAL_ADMIN)
@@ -64,7 +65,7 @@ COLOURS = [
 def group_list(request, stage_code: str, year_slug: str):
     """The cohort's groups with their specialist, size and meetings."""
     stage, year = _cohort(stage_code, year_slug)
-    page = _page(cohort_groups(request.user, stage, year), request)
+    page = page_of(cohort_groups(request.user, stage, year), request)
     groups = list(page.object_list)
     for group in groups:
         group.size_warning = size_warning(stage, group.school_count)

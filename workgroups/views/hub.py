@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, has_role, role_required
+from hubportal.forms import add_service_errors, page_of
 from hubportal.pagination import page_items
 from workgroups import services
 from workgroups.eligibility import check_eligibility
@@ -58,7 +58,6 @@ from workgroups.selectors.hub import (
     window_status,
 )
 
-PAGE_SIZE = 50
 LEADS = (Role.HUB_LEAD,)
 LEADS_AND_ADMINS = (Role.HUB_LEAD, Role.NATIONAL_ADMIN)
 S = ApplicationState
@@ -72,10 +71,6 @@ EXAMPLE_CSV = (
 )
 
 
-def _page(items, request) -> Page:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
 def _year_from_slug(year_slug: str) -> AcademicYear:
     """ "2026-27" → the academic year 2026/27; anything else, or a year with no rows, is a 404."""
     head, _, tail = year_slug.partition("-")
@@ -84,15 +79,6 @@ def _year_from_slug(year_slug: str) -> AcademicYear:
     if int(tail) != (int(head) + 1) % 100:
         raise Http404("Not an academic year")
     return get_object_or_404(AcademicYear, start_year=int(head))
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError beside the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _hub_name(request) -> str:
@@ -179,7 +165,7 @@ def _render_list(
     if form.is_bound:
         form.is_valid()
     filters = form.filters()
-    page = _page(cohort_applications(request.user, stage, year, filters), request)
+    page = page_of(cohort_applications(request.user, stage, year, filters), request)
     query = form.query_params()
     can_act = has_role(request.user, Role.HUB_LEAD)
     return render(
@@ -330,7 +316,7 @@ def decide(request, pk: int):
                 actor=request.user, application=application, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
             application.refresh_from_db()
             if application.state not in UNDECIDED_STATES:
                 # Someone decided first (InvalidTransition): show the page as it now stands.
@@ -395,7 +381,7 @@ def window_edit(request, pk: int | None = None):
                 target_places=data["target_places"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -473,7 +459,7 @@ def participation(request):
                     note=data["note"],
                 )
             except ValidationError as error:
-                _add_errors(record_form, error)
+                add_service_errors(record_form, error)
             else:
                 messages.success(
                     request,
@@ -492,7 +478,7 @@ def participation(request):
     if filter_form.is_bound:
         filter_form.is_valid()
     query = filter_form.query_params()
-    page = _page(participation_history(request.user, filter_form.filters()), request)
+    page = page_of(participation_history(request.user, filter_form.filters()), request)
     return render(
         request,
         "workgroups/hub/participation.html",
@@ -565,7 +551,7 @@ def cohort(request, stage_code: str, year_slug: str):
         placed=filters.get("placed", ""),
         sort=filters.get("sort") or "school",
     )
-    page = _page(applications, request)
+    page = page_of(applications, request)
     rows = cohort_rows(list(page.object_list), stage, year)
     return render(
         request,

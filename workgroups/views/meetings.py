@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import has_role, role_required
+from hubportal.forms import page_of
 from hubportal.notices import selectors as notice_selectors
 from hubportal.pagination import page_items
 from workgroups import permissions, services
@@ -41,7 +41,6 @@ from workgroups.selectors.meetings import (
 )
 from workgroups.services import ATTENDANCE_CORRECTION_DAYS, InvalidTransition
 
-PAGE_SIZE = 50
 # Who may open a group's page and its meetings. Headteachers see their school's
 # groups on their own page.
 VIEWERS = (Role.HUB_LEAD, Role.NATIONAL_ADMIN, Role.SPECIALIST)
@@ -107,7 +106,7 @@ def _loggable(meeting: Meeting, now) -> bool:
 def my_groups(request):
     """The groups the specialist leads: next meeting, logs due, and what to do next."""
     today = timezone.localdate()
-    page = Paginator(led_groups(request.user, today), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(led_groups(request.user, today), request)
     groups = attach_meetings(list(page.object_list))
     return render(
         request,

@@ -14,7 +14,6 @@ from datetime import date, time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, role_required
+from hubportal.forms import add_service_errors, page_of
 from hubportal.pagination import page_items
 from workgroups import services
 from workgroups.forms.school_groups import ParticipantReplaceForm
@@ -39,7 +39,6 @@ from workgroups.models import (
     WorkGroup,
 )
 
-PAGE_SIZE = 50
 headteacher_required = role_required(Role.HEADTEACHER)
 
 # What a teacher's cell says for a meeting, and the colour of its tag.
@@ -212,7 +211,7 @@ def school_groups(request):
         )
         .order_by("year_rank", "-year__start_year", "stage__order", "number")
     )
-    page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(groups, request)
     return render(
         request,
         "workgroups/school_groups/list.html",
@@ -224,15 +223,6 @@ def school_groups(request):
             "query": {},
         },
     )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError beside the field it names, or at the top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @headteacher_required
@@ -269,7 +259,7 @@ def replace_participant(request, pk: int):
         except services.InvalidTransition as error:
             form.add_error(None, str(error))
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             if replaced.name == previous:
                 messages.success(request, f"{replaced.name}'s details are updated.")
