@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -198,3 +199,42 @@ def preference_save(*, actor, reminders: bool, opportunities: bool, deadlines: b
         preference.deadlines = deadlines
         preference.save()
     return preference
+
+
+def school_teachers(school) -> list[tuple[str, str, bool]]:
+    """The school's participating teachers (email, name, reminders on), who have no
+    account to set preferences with: their headteacher sets them. Two queries."""
+    from workgroups.models import ApplicationState, Participant
+
+    teachers: dict[str, str] = {}
+    for email, name in (
+        Participant.objects.filter(
+            application__school=school, application__state=ApplicationState.ACCEPTED
+        )
+        .order_by("name", "pk")
+        .values_list("email", "name")
+    ):
+        teachers.setdefault(email.lower(), name)
+    off = set(
+        NoticePreference.objects.filter(email__in=teachers, reminders=False).values_list(
+            "email", flat=True
+        )
+    )
+    return [(email, name, email not in off) for email, name in teachers.items()]
+
+
+def teacher_reminders_save(*, actor, school, on: Iterable[str]) -> int:
+    """A headteacher turns meeting reminders on or off for the school's teachers.
+    Addresses that are not the school's teachers are ignored. Returns how many are on."""
+    from workgroups.permissions import can_apply_for
+
+    if not can_apply_for(actor, school):
+        raise PermissionDenied("Only the school's headteacher sets its teachers' reminders.")
+    wanted = {email.lower() for email in on}
+    teachers = [email for email, _name, _on in school_teachers(school)]
+    with transaction.atomic():
+        for email in teachers:
+            preference, _ = NoticePreference.objects.select_for_update().get_or_create(email=email)
+            preference.reminders = email in wanted
+            preference.save()
+    return len(wanted & set(teachers))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +31,18 @@ from workgroups.selectors.hub import can_see_every_hub, hub_options
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
+    """A person's own optional mails; a headteacher also sets their teachers' reminders."""
     saved = services.preference_for(request.user.email)
+    membership = active_membership(request.user)
+    school = membership.school if membership and membership.role == Role.HEADTEACHER else None
+    if request.method == "POST" and request.POST.get("which") == "teachers":
+        if school is None:
+            raise PermissionDenied("Only a headteacher sets their teachers' reminders.")
+        count = services.teacher_reminders_save(
+            actor=request.user, school=school, on=request.POST.getlist("reminders_on")
+        )
+        messages.success(request, f"Saved: {count} of your teachers get meeting reminders.")
+        return redirect("notices:preferences")
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
@@ -45,7 +57,10 @@ def preferences(request):
                 "deadlines": saved.deadlines,
             }
         )
-    return render(request, "notices/preferences.html", {"form": form})
+    teachers = services.school_teachers(school) if school else []
+    return render(
+        request, "notices/preferences.html", {"form": form, "school": school, "teachers": teachers}
+    )
 
 
 def _hub_name(request) -> str:

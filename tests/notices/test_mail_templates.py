@@ -294,7 +294,7 @@ def test_the_reminder_to_a_participant_has_no_portal_link_but_the_leads_does(wor
     assert SITE + reverse("groups:meeting", args=[world["coming"].pk]) in lead_mail
     assert "See the meeting on the portal" not in teacher_mail
     assert "you lead work group" in lead_mail
-    assert "If you have an account on the portal, you can stop" in teacher_mail
+    assert "Your headteacher can stop these reminders for you" in teacher_mail
 
 
 def test_a_changed_meeting_says_what_it_was_and_why(world):
