@@ -31,6 +31,22 @@ class SubjectGone(Exception):
     """The row the notice is about has been deleted: there is nothing to say."""
 
 
+class NoLongerTrue(Exception):
+    """What the notice would say has stopped being so: a reminder of a meeting since
+    cancelled or moved (the move has its own notice, and new reminders)."""
+
+
+def check_still_true(notice: Notice, subject) -> None:
+    if notice.kind != K.MEETING_REMINDER:
+        return
+    from workgroups.models import MeetingState
+
+    if subject.state != MeetingState.SCHEDULED:
+        raise NoLongerTrue("The meeting was cancelled before its reminder went.")
+    if not notice.occasion.endswith(f"-{subject.date:%Y%m%d}-{subject.starts_at:%H%M}"):
+        raise NoLongerTrue("The meeting moved before its reminder went.")
+
+
 def _meeting(pk):
     from workgroups.models import Meeting
 
@@ -111,6 +127,7 @@ def link_for(notice: Notice, subject) -> str:
 
 def build_message(notice: Notice) -> EmailMultiAlternatives:
     subject = subject_of(notice)
+    check_still_true(notice, subject)
     context = {
         "notice": notice,
         "subject": subject,

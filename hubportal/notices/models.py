@@ -44,6 +44,7 @@ class NoticeState(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     OFF = "off", "Not sent: turned off"
+    DROPPED = "dropped", "Not sent: no longer true"
 
 
 class Notice(models.Model):

@@ -152,6 +152,11 @@ def notice_failed(notice: Notice, error: str, *, final: bool) -> None:
     )
 
 
+def notice_dropped(notice: Notice, why: str) -> None:
+    """Not sent, because what it would say is no longer true (kept, with why)."""
+    Notice.objects.filter(pk=notice.pk, state=S.SENDING).update(state=S.DROPPED, last_error=why)
+
+
 def notice_recover(*, now: datetime | None = None, was_delivered=None) -> dict[str, int]:
     """Rows stuck in "sending" past the timeout (their worker died mid-send): a row
     the mail backend shows as delivered is marked sent; any other goes back to

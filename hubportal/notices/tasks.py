@@ -11,7 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from hubportal.notices import services, sweeps
-from hubportal.notices.delivery import SubjectGone, send
+from hubportal.notices.delivery import NoLongerTrue, SubjectGone, send
 
 log = logging.getLogger(__name__)
 MAIL_ERRORS = (SMTPException, OSError)
@@ -28,6 +28,9 @@ def send_notice(self, notice_id: int) -> str:
     except SubjectGone as error:
         services.notice_failed(notice, str(error), final=True)
         return "subject gone"
+    except NoLongerTrue as error:
+        services.notice_dropped(notice, str(error))
+        return "no longer true"
     except MAIL_ERRORS as error:
         final = self.request.retries >= MAX_RETRIES
         services.notice_failed(notice, f"{type(error).__name__}: {error}", final=final)

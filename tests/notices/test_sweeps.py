@@ -234,3 +234,29 @@ def test_the_laptop_loop_plans_and_sends_what_is_due(group, mailoutbox):
     assert sent.count() == 15
     assert len(mailoutbox) == 15
     assert all(m.attachments and m.attachments[0][0] == "meeting.ics" for m in mailoutbox)
+
+
+def test_a_reminder_waiting_when_its_meeting_is_cancelled_or_moved_is_not_sent(
+    group, lead, mailoutbox
+):
+    from hubportal.notices import tasks
+
+    cancelled = MeetingFactory(work_group=group, date=date(2026, 12, 8))
+    moved = MeetingFactory(work_group=group, date=date(2026, 12, 9))
+    services.notice_plan(sweeps.meeting_reminders(at(date(2026, 12, 3))))
+    workgroups.meeting_cancel(actor=lead, meeting=cancelled, reason="Ofsted visit")
+    later = workgroups.MeetingPlan(
+        date(2026, 12, 16), time(13, 0), time(16, 0), online_link="https://meet.example.org/x"
+    )
+    workgroups.meeting_reschedule(actor=lead, meeting=moved, plan=later, reason="Snow")
+
+    reminders = Notice.objects.filter(kind=K.MEETING_REMINDER)
+    for notice_id in reminders.values_list("pk", flat=True):
+        tasks.send_notice(notice_id)
+
+    assert set(reminders.values_list("state", flat=True)) == {NoticeState.DROPPED}
+    assert {n.last_error for n in reminders} == {
+        "The meeting was cancelled before its reminder went.",
+        "The meeting moved before its reminder went.",
+    }
+    assert not [m for m in mailoutbox if "reminder" in m.subject.lower()]
