@@ -19,9 +19,7 @@ def teachers(school):
     return list(Participant.objects.filter(application=application).order_by("position"))
 
 
-def test_headteacher_turns_one_teachers_reminders_off(
-    client, headteacher, teachers, other_school
-):
+def test_headteacher_turns_one_teachers_reminders_off(client, headteacher, teachers, other_school):
     stranger = AcceptedApplicationFactory(school=other_school).participants.first()
     client.force_login(headteacher)
     page = client.get(URL).content.decode()
