@@ -8,7 +8,7 @@ MANAGE := $(RUN) python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate demo worker beat up compose-check bench-import clean
+.PHONY: install run test lint migrate demo worker beat up compose-check bench-import bench-notices clean
 
 install: .venv/.installed static/build/.built ## Virtualenv on Python 3.12+, locked dependencies, front-end assets
 
@@ -68,6 +68,9 @@ compose-check: ## Validate docker-compose.yml
 
 bench-import: install ## GIAS import against PostgreSQL's \copy (needs DATABASE_URL on PostgreSQL)
 	$(MANAGE) bench_import
+
+bench-notices: install ## A 10,000-notice sweep and send, ledger against direct sending (rolled back)
+	$(MANAGE) bench_notices --count $(or $(COUNT),10000)
 
 clean:
 	rm -rf .venv .tools node_modules static/build var db.sqlite3
