@@ -6,7 +6,9 @@ from django.views.decorators.http import require_POST
 
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import SESSION_KEY, active_membership, choose_membership
+from hubportal.dashboards import hub_year_figures
 from schools.models import Hub, School
+from workgroups.models import AcademicYear
 from workgroups.selectors.hub import decisions_waiting
 from workgroups.selectors.meetings import (
     attach_meetings,
@@ -39,6 +41,7 @@ def home(request):
         context["open_primary_count"] = schools.open().primary().count()
         if membership.role == Role.HUB_LEAD:
             context["decisions_waiting"] = decisions_waiting(request.user)
+            context["figures"] = hub_year_figures(request.user, AcademicYear.objects.current())
         else:
             context.update(_specialist_work(request.user))
     elif membership.role == Role.HEADTEACHER:
