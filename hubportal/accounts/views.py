@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import SESSION_KEY, active_membership, choose_membership
 from hubportal.dashboards import hub_year_figures
+from hubportal.dashboards_national import national_home
 from schools.models import Hub, School
 from workgroups.models import AcademicYear
 from workgroups.selectors.hub import decisions_waiting
@@ -34,6 +35,7 @@ def home(request):
     context = {"membership": membership}
     if membership.role == Role.NATIONAL_ADMIN:
         context["hubs"] = Hub.objects.visible_to(request.user).annotate_school_counts()
+        context.update(national_home(request.user, request.GET.get("sort", "")))
     elif membership.role in (Role.HUB_LEAD, Role.SPECIALIST):
         schools = School.objects.visible_to(request.user)
         context["hub"] = membership.hub
