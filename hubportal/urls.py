@@ -8,6 +8,7 @@ urlpatterns = [
     path("role/", account_views.switch_role, name="switch_role"),
     path("invitations/", include("hubportal.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("hubportal.reports.urls_journey")),
     path("schools/", include("schools.urls")),
     path("", include("workgroups.urls")),
     path("", include("workgroups.urls_groups")),
