@@ -189,6 +189,34 @@ class HubYearFigures:
         )
 
     @property
+    def money_chart(self) -> BarChart | None:
+        """Committed, paid and remaining against the allocation (none until it is set)."""
+        allocation = self.money.get("allocation")
+        if not allocation:
+            return None
+        parts = [
+            ("Committed", self.money["committed"] or 0),
+            ("Paid", self.money["paid"] or 0),
+            ("Remaining", max(self.money["remaining"] or 0, 0)),
+        ]
+        return BarChart(
+            id="money-chart",
+            title=f"Money against the {format_pence(allocation)} allocation, {self.year.label}",
+            description="Committed, paid and remaining money, each against the allocation.",
+            label_heading="Money",
+            value_heading="Amount",
+            bars=[
+                Bar(
+                    label=label,
+                    value=value,
+                    shown=f"{format_pence(value)} ({round(100 * value / allocation)}%)",
+                )
+                for label, value in parts
+            ],
+            maximum=allocation,
+        )
+
+    @property
     def money_shown(self) -> dict[str, str]:
         """Pounds for the template: "Not set" for an allocation not yet entered."""
         return {

@@ -172,6 +172,13 @@ def test_figures_match_the_hand_counted_fixture(year, today, other_hub):
     assert figures.money["paid"] == 0
     assert figures.money["remaining"] == 1_000_000 - GRANT_PENCE
     assert figures.money_shown["remaining"] == "£9,000.00"
+    money = {bar.label: (bar.value, bar.shown) for bar in figures.money_chart.bars}
+    assert money == {
+        "Committed": (GRANT_PENCE, "£1,000.00 (10%)"),
+        "Paid": (0, "£0.00 (0%)"),
+        "Remaining": (1_000_000 - GRANT_PENCE, "£9,000.00 (90%)"),
+    }
+    assert figures.money_chart.maximum == 1_000_000
     assert figures.notices_failed == 2
 
 
@@ -185,6 +192,7 @@ def test_another_hubs_rows_never_count(year, today, other_hub):
     assert figures.claims_waiting == figures.notices_failed == 0
     assert figures.money["allocation"] is None
     assert figures.money_shown["allocation"] == "Not set"
+    assert figures.money_chart is None  # nothing to measure against
 
 
 def test_a_log_is_overdue_only_once_the_meeting_ended_more_than_two_days_ago(year, today):
@@ -307,8 +315,12 @@ def test_the_charts_table_matches_its_bars(client, year, today):
     lead, g1, g2 = hub_with_a_year(HubFactory(), year, today)
     page = home_page(client, lead).content.decode()
 
-    bars = re.findall(r'<g class="app-bar" data-label="([^"]+)" data-value="([^"]*)">', page)
+    # The attendance chart's own drawing (the money chart follows it on the page).
+    svg = page[page.index('id="attendance-chart"') :]
+    svg = svg[: svg.index("</svg>")]
+    bars = re.findall(r'<g class="app-bar" data-label="([^"]+)" data-value="([^"]*)">', svg)
     table = page[page.index('id="attendance-chart-data"') :]
+    table = table[: table.index("</table>")]
     rows = re.findall(
         r'<tr class="govuk-table__row" data-value="([^"]*)">\s*<th[^>]*>(?:<a [^>]*>)?([^<]+)<',
         table,
@@ -318,5 +330,5 @@ def test_the_charts_table_matches_its_bars(client, year, today):
     assert 'role="img"' in page
     assert '<title id="attendance-chart-title">Attendance rate by work group' in page
     assert "Show the data" in page
-    widths = re.findall(r'<rect x="180" y="\d+" width="(\d+)"', page)
+    widths = re.findall(r'<rect x="180" y="\d+" width="(\d+)"', svg)
     assert widths == ["240", "0"]  # 75% of 320 pixels; no bar before a log

@@ -45,7 +45,8 @@ def ledger_row(meeting, school, email, **fields) -> Notice:
         "kind": K.MEETING_REMINDER,
         "subject_type": "meeting",
         "subject_id": meeting.pk,
-        "occasion": f"7d-{email}",
+        # A reminder's occasion names the meeting's date and time (as the sweep writes it).
+        "occasion": f"7d-{meeting.date:%Y%m%d}-{meeting.starts_at:%H%M}",
         "email": email,
         "recipient_name": email.split("@")[0].title(),
         "hub": meeting.work_group.hub,
