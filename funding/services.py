@@ -289,17 +289,8 @@ def _lock_for_decision(actor, claim: Claim) -> Claim:
 def _tell_the_school(claim: Claim, occasion: str) -> None:
     """The school's headteachers (and whoever made the claim) hear of each decision and
     of the payment, through the notice ledger, once this transaction commits."""
-    from hubportal.accounts.models import Membership, Role
-    from hubportal.notices.services import Plan, Recipient, notice_plan_on_commit
+    from hubportal.notices.services import Plan, notice_plan_on_commit, school_and
 
-    people = {
-        m.user.pk: m.user
-        for m in Membership.objects.filter(
-            role=Role.HEADTEACHER, school_id=claim.school_id, user__is_active=True
-        ).select_related("user")
-    }
-    if claim.created_by_id and claim.created_by_id not in people:
-        people[claim.created_by_id] = claim.created_by
     notice_plan_on_commit(
         [
             Plan(
@@ -307,10 +298,9 @@ def _tell_the_school(claim: Claim, occasion: str) -> None:
                 subject_type="claim",
                 subject_id=claim.pk,
                 occasion=occasion,
-                recipients=[
-                    Recipient(email=u.email, name=u.full_name, user_id=u.pk)
-                    for u in people.values()
-                ],
+                recipients=school_and(
+                    claim.school_id, claim.created_by if claim.created_by_id else None
+                ),
                 hub_id=claim.hub_id,
                 school_id=claim.school_id,
             )

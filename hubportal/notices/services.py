@@ -10,6 +10,7 @@ while mail is being sent."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,6 +52,31 @@ class Plan:
     meeting_id: int | None = None
     context: dict = field(default_factory=dict)
     due_at: datetime | None = None
+
+
+def person(user) -> Recipient:
+    return Recipient(email=user.email, name=user.full_name, user_id=user.pk)
+
+
+def headteachers_of(school_ids) -> dict[int, list[Recipient]]:
+    """school id → its active headteachers: one query for any number of schools."""
+    from hubportal.accounts.models import Membership, Role
+
+    found: dict[int, list[Recipient]] = defaultdict(list)
+    for membership in Membership.objects.filter(
+        role=Role.HEADTEACHER, school_id__in=list(school_ids), user__is_active=True
+    ).select_related("user"):
+        found[membership.school_id].append(person(membership.user))
+    return found
+
+
+def school_and(school_id: int, also=None) -> list[Recipient]:
+    """A school's headteachers, and ``also`` (who made the application or claim) when
+    that person is not one of them."""
+    people = headteachers_of([school_id])[school_id]
+    if also is not None and all(r.user_id != also.pk for r in people):
+        people.append(person(also))
+    return people
 
 
 def turned_off(emails: Iterable[str]) -> dict[str, NoticePreference]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from hubportal.accounts.models import Membership, Role
 from hubportal.notices.models import NoticeKind
-from hubportal.notices.services import Plan, Recipient
+from hubportal.notices.services import Plan, Recipient, headteachers_of, person
 
 K = NoticeKind
 # Log nudges and reminders look no further back than this.
@@ -40,10 +40,6 @@ def _participants_by_group(group_ids) -> dict[int, dict[int, list[Recipient]]]:
     for group_id, school_id, name, email in rows.order_by("pk"):
         found[group_id][school_id].append(Recipient(email=email, name=name))
     return found
-
-
-def _user(user) -> Recipient:
-    return Recipient(email=user.email, name=user.full_name, user_id=user.pk)
 
 
 def meeting_reminders(now: datetime) -> list[Plan]:
@@ -80,7 +76,7 @@ def meeting_reminders(now: datetime) -> list[Plan]:
         for school_id, recipients in people[meeting.work_group_id].items():
             plans.append(Plan(recipients=recipients, school_id=school_id, **common))
         if meeting.work_group.lead is not None:
-            plans.append(Plan(recipients=[_user(meeting.work_group.lead)], **common))
+            plans.append(Plan(recipients=[person(meeting.work_group.lead)], **common))
     return plans
 
 
@@ -115,7 +111,7 @@ def log_nudges(now: datetime) -> list[Plan]:
                     subject_type="meeting",
                     subject_id=meeting.pk,
                     occasion="log",
-                    recipients=[_user(meeting.work_group.lead)],
+                    recipients=[person(meeting.work_group.lead)],
                     hub_id=meeting.work_group.hub_id,
                     meeting_id=meeting.pk,
                 )
@@ -141,16 +137,7 @@ def _hub_leads(hub_ids) -> dict[int, list[Recipient]]:
     for membership in Membership.objects.filter(
         role=Role.HUB_LEAD, hub_id__in=list(hub_ids), user__is_active=True
     ).select_related("user"):
-        found[membership.hub_id].append(_user(membership.user))
-    return found
-
-
-def _headteachers(school_ids) -> dict[int, list[Recipient]]:
-    found: dict[int, list[Recipient]] = defaultdict(list)
-    for membership in Membership.objects.filter(
-        role=Role.HEADTEACHER, school_id__in=list(school_ids), user__is_active=True
-    ).select_related("user"):
-        found[membership.school_id].append(_user(membership.user))
+        found[membership.hub_id].append(person(membership.user))
     return found
 
 
@@ -170,7 +157,7 @@ def windows_opening(today: date) -> list[Plan]:
     if not windows:
         return []
     hub_ids = {w.hub_id for w in windows}
-    heads = _headteachers(
+    heads = headteachers_of(
         School.objects.filter(hub_id__in=hub_ids).open().values_list("pk", flat=True)
     )
     schools = {s.pk: s for s in School.objects.filter(pk__in=list(heads)).select_related("hub")}
@@ -254,7 +241,7 @@ def claim_deadlines(today: date) -> list[Plan]:
         allowance.school_id: allowance.remaining_pence <= 0
         for allowance in MatchAllowance.objects.filter(school_id__in=granted | history)
     }
-    heads = _headteachers(granted | history)
+    heads = headteachers_of(granted | history)
     hub_of = dict(School.objects.filter(pk__in=list(heads)).values_list("pk", "hub_id"))
     plans = []
     for window in windows:
@@ -305,7 +292,7 @@ def next_stage_plans(participation) -> list[Plan]:
             subject_type="school",
             subject_id=participation.school_id,
             occasion=f"{participation.stage.code}-{participation.year.start_year}",
-            recipients=_headteachers([participation.school_id])[participation.school_id],
+            recipients=headteachers_of([participation.school_id])[participation.school_id],
             hub_id=participation.school.hub_id,
             school_id=participation.school_id,
             context={
@@ -337,7 +324,7 @@ def meeting_change_plans(meeting, kind: str, *, was: str = "") -> list[Plan]:
     plans = [Plan(recipients=r, school_id=s, **common) for s, r in people.items()]
     lead = meeting.work_group.lead
     if lead is not None:
-        plans.append(Plan(recipients=[_user(lead)], **common))
+        plans.append(Plan(recipients=[person(lead)], **common))
     return plans
 
 

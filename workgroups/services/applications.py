@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hubportal.accounts.models import Membership, Role
 from schools.models import Hub, School
 from workgroups import permissions
 from workgroups.eligibility import check_eligibility
@@ -48,14 +47,9 @@ def _audited_save(instance, *, actor, reason: str, update_fields: list[str] | No
 def _notify(application: Application, event: str) -> None:
     """Tell the school's headteachers (and whoever submitted) through the notice ledger:
     planned in this transaction, sent once after it commits."""
-    from hubportal.notices.services import Plan, Recipient, notice_plan_on_commit
+    from hubportal.notices.services import Plan, notice_plan_on_commit, school_and
 
-    heads = Membership.objects.filter(
-        role=Role.HEADTEACHER, school_id=application.school_id, user__is_active=True
-    ).select_related("user")
-    people = [m.user for m in heads]
-    if application.submitted_by_id and application.submitted_by not in people:
-        people.append(application.submitted_by)
+    submitter = application.submitted_by if application.submitted_by_id else None
     notice_plan_on_commit(
         [
             Plan(
@@ -63,9 +57,7 @@ def _notify(application: Application, event: str) -> None:
                 subject_type="application",
                 subject_id=application.pk,
                 occasion=event,
-                recipients=[
-                    Recipient(email=p.email, name=p.full_name, user_id=p.pk) for p in people
-                ],
+                recipients=school_and(application.school_id, submitter),
                 hub_id=application.hub_id,
                 school_id=application.school_id,
             )
