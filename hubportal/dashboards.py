@@ -8,7 +8,7 @@ number of queries however many schools, groups and meetings the hub has."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -37,9 +37,7 @@ from workgroups.models import (
     ProgrammeStage,
     WorkGroup,
 )
-
-# A meeting's attendance is overdue once it ended more than this long ago.
-LOG_GRACE = timedelta(days=2)
+from workgroups.selectors.meetings import log_overdue, week_of
 
 
 @dataclass
@@ -231,25 +229,13 @@ def _count(queryset, group_by: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def _week(today: date) -> tuple[date, date]:
-    monday = today - timedelta(days=today.weekday())
-    return monday, monday + timedelta(days=6)
-
-
-def _overdue(now: datetime) -> Q:
-    """Scheduled, not logged, and ended before ``now - LOG_GRACE``."""
-    cutoff = timezone.localtime(now) - LOG_GRACE
-    ended = Q(date__lt=cutoff.date()) | Q(date=cutoff.date(), ends_at__lte=cutoff.time())
-    return ended & Q(state=MeetingState.SCHEDULED, logged_at__isnull=True)
-
-
 def hub_year_figures(user, year: AcademicYear, now: datetime | None = None) -> HubYearFigures:
     """The person's hub's figures for ``year``: nine queries, whatever the hub's size
     (stages, applications, group members, completions, groups, budget, claim sums,
     claims waiting, failed notices)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    monday, sunday = _week(today)
+    monday, sunday = week_of(today)
     membership = active_membership(user)
     hub = membership.hub if membership else None
 
@@ -312,7 +298,7 @@ def hub_year_figures(user, year: AcademicYear, now: datetime | None = None) -> H
                 "meeting__work_group",
             ),
             this_week=_count(held.filter(date__range=(monday, sunday)), "work_group"),
-            overdue=_count(meetings.filter(_overdue(now)), "work_group"),
+            overdue=_count(meetings.filter(log_overdue(now)), "work_group"),
         )
         .order_by("stage__order", "number")
     )

@@ -347,9 +347,10 @@ def stage_trend(user, years: int = 5) -> TrendChart:
     )
 
 
-def national_home(user, sort: str = "") -> dict:
-    """What the national admin's home page shows for the current year."""
-    year = AcademicYear.objects.current()
+def national_home(user, sort: str = "", year: AcademicYear | None = None) -> dict:
+    """What the national admin's home page shows for ``year`` (the current one unless
+    given)."""
+    year = year or AcademicYear.objects.current()
     return {
         "year": year,
         "totals": national_figures(user, year),

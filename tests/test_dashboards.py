@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from funding import services
 from funding.models import GRANT_PENCE, Budget
-from hubportal.dashboards import LOG_GRACE, hub_year_figures
+from hubportal.dashboards import hub_year_figures
 from hubportal.notices.models import Notice, NoticeKind, NoticeState
 from tests.factories import (
     AcceptedApplicationFactory,
@@ -34,6 +34,7 @@ from tests.factories import (
     stage,
 )
 from workgroups.models import AcademicYear, Attendance, Participant
+from workgroups.selectors.meetings import LOG_GRACE
 
 pytestmark = pytest.mark.django_db
 
@@ -285,16 +286,20 @@ def test_home_page_shows_each_figure_linked_to_its_list(client, year, today, oth
     )
     assert link("figure-allocation") == (f"{reverse('funding:budget')}?year={slug}", "£10,000.00")
     assert link("figure-remaining")[1] == "£9,000.00"
-    assert link("figure-committed")[1] == "£1,000.00"
+    assert link("figure-committed") == (
+        f"{reverse('funding:claims')}?year={slug}&amp;state=committed",
+        "£1,000.00",
+    )
     groups_url = reverse("groups:list", args=["dwg", slug])
     name = stage("dwg").name
-    for figure in (
-        f"2 {name} groups",
-        f"1 {name} groups without a specialist",
-        f"2 {name} meetings this week",
-        f"1 {name} attendance logs overdue",
-    ):
+    for figure in (f"2 {name} groups", f"1 {name} groups without a specialist"):
         assert f'href="{groups_url}" aria-label="{figure}"' in page, figure
+    meetings_url = f"{reverse('groups:hub_meetings')}?year={slug}&amp;stage=dwg"
+    for when, figure in (
+        ("this-week", f"2 {name} meetings this week"),
+        ("overdue", f"1 {name} attendance logs overdue"),
+    ):
+        assert f'href="{meetings_url}&amp;when={when}" aria-label="{figure}"' in page, figure
     assert f'href="{reverse("applications:list", args=["dwg", slug])}?state=accepted"' in page
     # What the page kept from before.
     assert reverse("applications:windows") in page
@@ -332,3 +337,51 @@ def test_the_charts_table_matches_its_bars(client, year, today):
     assert "Show the data" in page
     widths = re.findall(r'<rect x="180" y="\d+" width="(\d+)"', svg)
     assert widths == ["240", "0"]  # 75% of 320 pixels; no bar before a log
+
+
+def test_each_figures_list_holds_as_many_rows_as_the_figure_says(client, year, today, other_hub):
+    lead, g1, g2 = hub_with_a_year(HubFactory(), year, today)
+    client.force_login(lead)
+    base = {"year": year.slug, "stage": "dwg"}
+
+    this_week = client.get(reverse("groups:hub_meetings"), {**base, "when": "this-week"})
+    overdue = client.get(reverse("groups:hub_meetings"), {**base, "when": "overdue"})
+    committed = client.get(reverse("funding:claims"), {"year": year.slug, "state": "committed"})
+
+    assert this_week.context["page"].paginator.count == 2
+    assert overdue.context["page"].paginator.count == 1
+    assert committed.context["page"].paginator.count == 1
+    assert {m.work_group_id for m in this_week.context["page"].object_list} == {g1.pk, g2.pk}
+
+
+def test_the_home_page_shows_the_year_asked_for(client, year, today):
+    hub = HubFactory()
+    lead, g1, g2 = hub_with_a_year(hub, year, today)
+    last = AcademicYear.objects.for_date(year.starts - timedelta(days=1))
+
+    this_year = home_page(client, lead)
+    last_year = client.get(reverse("home"), {"year": last.slug})
+
+    assert this_year.context["figures"].year == year
+    assert this_year.context["figures"].totals.applied == 9
+    assert last_year.context["figures"].year == last
+    # Last year holds the one submitted application the fixture gave it.
+    assert last_year.context["figures"].totals.applied == 1
+    assert last_year.context["figures"].totals.groups == 0
+    page = last_year.content.decode()
+    assert f"Your year: {last.label}" in page
+    assert f'<option value="{last.slug}" selected>' in page
+
+
+@pytest.mark.parametrize("bad", ["1999-00", "next", "2026-27<script>"])
+def test_a_wrong_year_is_an_error_and_the_current_year_is_shown(client, year, today, bad):
+    lead, g1, g2 = hub_with_a_year(HubFactory(), year, today)
+    client.force_login(lead)
+
+    response = client.get(reverse("home"), {"year": bad})
+
+    assert response.status_code == 200
+    assert response.context["figures"].year == year
+    page = response.content.decode()
+    assert "Select an academic year from the list" in page
+    assert "<script>" not in page.split('id="main-content"')[-1].split("</main>")[0]

@@ -209,3 +209,31 @@ def test_only_a_national_admin_sees_every_hub(year, two_hubs):
 
     assert [row.hub.code for row in rows] == ["BRI"]
     assert national_figures(lead, year).applied == 3
+
+
+def test_the_national_home_shows_the_year_asked_for_and_keeps_it_when_sorting(
+    client, admin, year, two_hubs
+):
+    last = AcademicYear.objects.for_date(year.starts - timedelta(days=1))
+    client.force_login(admin)
+
+    response = client.get(reverse("home"), {"year": last.slug, "sort": "-applied"})
+
+    assert response.context["year"] == last
+    # Hub A's fixture gave last year one submitted application; hub B none.
+    assert response.context["totals"].applied == 1
+    assert response.context["hub_table"].sort == "-applied"
+    html = response.content.decode()
+    assert f"The year across all hubs: {last.label}" in html
+    assert f'href="?year={last.slug}&amp;sort=applied"' in html
+    assert '<input type="hidden" name="sort" value="-applied">' in html
+
+
+def test_a_wrong_year_on_the_national_home_is_an_error(client, admin, year, two_hubs):
+    client.force_login(admin)
+
+    response = client.get(reverse("home"), {"year": "2099-00"})
+
+    assert response.status_code == 200
+    assert response.context["year"] == year
+    assert "Select an academic year from the list" in response.content.decode()

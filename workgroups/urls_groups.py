@@ -17,6 +17,7 @@ urlpatterns = [
     path("groups/<int:pk>/manage/", formation.manage, name="manage"),
     # The group's page; the specialist schedules and logs its meetings
     path("groups/mine/", meetings.my_groups, name="mine"),
+    path("hub/meetings/", meetings.hub_meeting_list, name="hub_meetings"),
     path("groups/<int:pk>/", meetings.group_detail, name="detail"),
     path("groups/<int:pk>/schedule/", meetings.schedule, name="schedule"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting"),

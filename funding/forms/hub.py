@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from funding import services
 from funding.models import ClaimKind, ClaimState
 from funding.money import format_pence, parse_pounds
-from funding.selectors.hub import DEFAULT_CLAIM_SORT, HUB_STATES, ClaimFilters
+from funding.selectors.hub import COMMITTED, DEFAULT_CLAIM_SORT, HUB_STATES, ClaimFilters
 from workgroups.forms.hub import DATE_PARTS, ErrorLinksMixin, GovukDateField
 from workgroups.models import AcademicYear
 
@@ -116,9 +116,11 @@ class ClaimFilterForm(YearHubForm):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["state"].choices = [("", "Any state")] + [
-            (state, S(state).label) for state in HUB_STATES
-        ]
+        self.fields["state"].choices = (
+            [("", "Any state")]
+            + [(state, S(state).label) for state in HUB_STATES]
+            + [(COMMITTED, "Committed (approved or in a payment batch)")]
+        )
         _invalid_choice(
             self,
             {

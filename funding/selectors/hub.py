@@ -36,6 +36,9 @@ HUB_STATES: tuple[str, ...] = (
     S.PAID,
     S.REJECTED,
 )
+# Not a state of its own: approved or in a payment batch, the money the budget counts
+# as committed.
+COMMITTED = "committed"
 
 
 def hub_claims(user, hub_code: str = "") -> QuerySet[Claim]:
@@ -126,7 +129,9 @@ def claim_list(user, filters: ClaimFilters) -> QuerySet[Claim]:
     claims = hub_claims(user, filters.hub_code).filter(year=filters.year)
     if filters.kind:
         claims = claims.filter(kind=filters.kind)
-    if filters.state:
+    if filters.state == COMMITTED:
+        claims = claims.filter(state__in=COMMITTED_STATES)
+    elif filters.state:
         claims = claims.filter(state=filters.state)
     term = " ".join(filters.school.split())
     if term.isdigit():

@@ -9,8 +9,9 @@ from hubportal.accounts.roles import SESSION_KEY, active_membership, choose_memb
 from hubportal.dashboards import hub_year_figures
 from hubportal.dashboards_national import national_home
 from schools.models import Hub, School
+from workgroups.forms.hub import CohortYearForm
 from workgroups.models import AcademicYear
-from workgroups.selectors.hub import decisions_waiting
+from workgroups.selectors.hub import cohort_years, decisions_waiting
 from workgroups.selectors.meetings import (
     attach_meetings,
     led_groups,
@@ -34,8 +35,11 @@ def home(request):
         return render(request, "accounts/home_no_role.html")
     context = {"membership": membership}
     if membership.role == Role.NATIONAL_ADMIN:
+        year_form, year = _year_choice(request)
+        context["year_form"] = year_form
+        context["sort"] = request.GET.get("sort", "")
         context["hubs"] = Hub.objects.visible_to(request.user).annotate_school_counts()
-        context.update(national_home(request.user, request.GET.get("sort", "")))
+        context.update(national_home(request.user, request.GET.get("sort", ""), year))
     elif membership.role in (Role.HUB_LEAD, Role.SPECIALIST):
         schools = School.objects.visible_to(request.user)
         context["hub"] = membership.hub
@@ -43,12 +47,25 @@ def home(request):
         context["open_primary_count"] = schools.open().primary().count()
         if membership.role == Role.HUB_LEAD:
             context["decisions_waiting"] = decisions_waiting(request.user)
-            context["figures"] = hub_year_figures(request.user, AcademicYear.objects.current())
+            context["year_form"], year = _year_choice(request)
+            context["figures"] = hub_year_figures(request.user, year)
         else:
             context.update(_specialist_work(request.user))
     elif membership.role == Role.HEADTEACHER:
         context["school"] = membership.school
     return render(request, HOME_TEMPLATES[membership.role], context)
+
+
+def _year_choice(request) -> tuple[CohortYearForm, AcademicYear]:
+    """The year the home page's figures are for: the current one unless ``?year=``
+    names another the person's hub has (a wrong one is shown as an error)."""
+    current = AcademicYear.objects.current()
+    years = cohort_years(request.user, current)
+    form = CohortYearForm(request.GET or None, years=years, hubs=[], current=current)
+    if form.is_bound:
+        form.is_valid()
+    chosen = form.chosen_year_slug()
+    return form, next((year for year in years if year.slug == chosen), current)
 
 
 def _specialist_work(user) -> dict:

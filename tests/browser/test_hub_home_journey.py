@@ -18,7 +18,9 @@ from tests.factories import (
     HubFactory,
     HubLeadFactory,
     MeetingFactory,
+    SchoolFactory,
     SpecialistFactory,
+    SubmittedApplicationFactory,
     UserFactory,
     group_with_schools,
     ready_claim,
@@ -50,6 +52,11 @@ def test_hub_lead_reads_the_years_figures_and_follows_one(page, live_server, sig
     )
     meeting.logged_at, meeting.logged_by = timezone.now(), specialist
     meeting.save()
+    overdue = MeetingFactory(work_group=group, date=today - timedelta(days=5))
+    last_year = AcademicYear.objects.for_date(this_year.starts - timedelta(days=1))
+    SubmittedApplicationFactory(
+        school=SchoolFactory(hub=hub, name="Last Year Primary"), stage=stage("dwg"), year=last_year
+    )
     ClaimWindowFactory(
         hub=hub, year=this_year, opens=today - timedelta(days=30), closes=today + timedelta(days=60)
     )
@@ -84,4 +91,23 @@ def test_hub_lead_reads_the_years_figures_and_follows_one(page, live_server, sig
     expect(page.get_by_label("State")).to_have_value("submitted")
     expect(page.locator("#claims tbody tr")).to_have_count(1)
     expect(page.locator("#claims tbody tr").first).to_contain_text(school.name)
+    axe(page)
+
+    # Back home, the overdue-log figure opens exactly the meeting whose log is overdue.
+    page.get_by_role("link", name="Home", exact=True).first.click()
+    page.get_by_role("link", name="1 Development Work Group attendance logs overdue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Attendance logs overdue")
+    expect(page.locator("#meetings tbody tr")).to_have_count(1)
+    expect(page.locator(f'#meetings tr[data-meeting="{overdue.pk}"]')).to_contain_text("Log due")
+    axe(page)
+
+    # Last year's figures, chosen on the home page.
+    page.get_by_role("link", name="Home", exact=True).first.click()
+    page.get_by_label("Academic year", exact=True).select_option(label=last_year.label)
+    page.get_by_role("button", name="Show the year").click()
+    expect(page.get_by_role("heading", name=f"Your year: {last_year.label}")).to_be_visible()
+    expect(page.locator('#stage-figures tr[data-stage="dwg"] td').first).to_have_text("1")
+    expect(
+        page.get_by_text(f"Your hub has no work groups for {last_year.label} yet.")
+    ).to_be_visible()
     axe(page)

@@ -234,3 +234,50 @@ class AttendanceForm(ErrorLinksMixin, forms.Form):
 
     def statuses(self) -> dict[int, str]:
         return {pk: self.cleaned_data[name] for pk, name in self.participant_fields.items()}
+
+
+class HubMeetingFilterForm(ErrorLinksMixin, forms.Form):
+    """The hub's meeting list filters, a GET form: year, stage, and which meetings.
+    A wrong value is shown as an error and left out meanwhile."""
+
+    year = forms.ChoiceField(label="Academic year", required=False)
+    stage = forms.ChoiceField(label="Programme stage", required=False)
+    when = forms.ChoiceField(
+        label="Meetings",
+        required=False,
+        choices=[
+            ("", "Every meeting in the year"),
+            ("this-week", "Scheduled this week"),
+            ("overdue", "Attendance log overdue"),
+        ],
+    )
+
+    def __init__(self, data=None, *, years, stages, current):
+        super().__init__(data, initial={"year": current.slug})
+        self.current = current
+        self.years = {year.slug: year for year in years}
+        self.stages = {stage.code: stage for stage in stages}
+        self.fields["year"].choices = [(year.slug, year.label) for year in years]
+        self.fields["stage"].choices = [("", "Every stage")] + [
+            (stage.code, stage.name) for stage in stages
+        ]
+        for name, message in {
+            "year": "Select an academic year from the list",
+            "stage": "Select a programme stage from the list",
+            "when": "Select which meetings to show from the list",
+        }.items():
+            self.fields[name].error_messages["invalid_choice"] = message
+        if self.is_bound:
+            self.is_valid()
+
+    def _value(self, name: str) -> str:
+        return (self.cleaned_data.get(name) if self.is_bound else "") or ""
+
+    def chosen(self) -> dict:
+        """The valid choices: the year (the current one unless chosen), the stage or
+        None, and which meetings."""
+        return {
+            "year": self.years.get(self._value("year"), self.current),
+            "stage": self.stages.get(self._value("stage")),
+            "when": self._value("when"),
+        }

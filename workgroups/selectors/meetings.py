@@ -7,9 +7,10 @@ participants or meetings there are."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from workgroups.models import (
     Attendance,
@@ -21,6 +22,51 @@ from workgroups.models import (
     WorkGroup,
 )
 from workgroups.services import meeting_participants
+
+# A meeting's attendance log is overdue once the meeting ended more than this long ago.
+LOG_GRACE = timedelta(days=2)
+
+
+def week_of(today: date) -> tuple[date, date]:
+    """Monday and Sunday of the week holding ``today``."""
+    monday = today - timedelta(days=today.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def log_overdue(now: datetime, prefix: str = "") -> Q:
+    """Scheduled, not logged, and ended before ``now - LOG_GRACE``."""
+    cutoff = timezone.localtime(now) - LOG_GRACE
+    ended = Q(**{f"{prefix}date__lt": cutoff.date()}) | Q(
+        **{f"{prefix}date": cutoff.date(), f"{prefix}ends_at__lte": cutoff.time()}
+    )
+    return ended & Q(
+        **{f"{prefix}state": MeetingState.SCHEDULED, f"{prefix}logged_at__isnull": True}
+    )
+
+
+# What the hub's meeting list can narrow to: the figures on the hub lead's home.
+MEETINGS_THIS_WEEK = "this-week"
+LOGS_OVERDUE = "overdue"
+
+
+def hub_meetings(
+    user, *, year, stage=None, when: str = "", now: datetime | None = None
+) -> QuerySet[Meeting]:
+    """The year's meetings of every group the person may see, soonest first: all of
+    them, this week's scheduled ones, or those whose attendance log is overdue."""
+    now = now or timezone.now()
+    meetings = Meeting.objects.visible_to(user).filter(work_group__year=year)
+    if stage is not None:
+        meetings = meetings.filter(work_group__stage=stage)
+    if when == MEETINGS_THIS_WEEK:
+        meetings = meetings.filter(
+            state=MeetingState.SCHEDULED, date__range=week_of(timezone.localdate(now))
+        )
+    elif when == LOGS_OVERDUE:
+        meetings = meetings.filter(log_overdue(now))
+    return meetings.select_related(
+        "work_group__stage", "work_group__hub", "work_group__lead", "venue_school"
+    ).order_by("date", "starts_at", "pk")
 
 
 def _held_unlogged(today: date, prefix: str = "") -> Q:

@@ -27,17 +27,27 @@ from hubportal.forms import page_of
 from hubportal.notices import selectors as notice_selectors
 from hubportal.pagination import page_items
 from workgroups import permissions, services
-from workgroups.forms.meetings import AttendanceForm, CancelForm, MeetingForm, RescheduleForm
-from workgroups.models import Meeting, MeetingState, WorkGroup
+from workgroups.forms.meetings import (
+    AttendanceForm,
+    CancelForm,
+    HubMeetingFilterForm,
+    MeetingForm,
+    RescheduleForm,
+)
+from workgroups.models import AcademicYear, Meeting, MeetingState, ProgrammeStage, WorkGroup
+from workgroups.selectors.hub import cohort_years
 from workgroups.selectors.meetings import (
+    LOG_GRACE,
     attach_meetings,
     attendance_by_school,
     attendance_summary,
     group_meetings,
     group_members,
+    hub_meetings,
     led_groups,
     visible_group,
     visible_meeting,
+    week_of,
 )
 from workgroups.services import ATTENDANCE_CORRECTION_DAYS, InvalidTransition
 
@@ -386,5 +396,45 @@ def log_attendance(request, pk: int):
             "correct_until": meeting.logged_at + timedelta(days=ATTENDANCE_CORRECTION_DAYS)
             if meeting.is_logged
             else None,
+        },
+    )
+
+
+@role_required(Role.HUB_LEAD, Role.NATIONAL_ADMIN)
+def hub_meeting_list(request):
+    """Every meeting of the hub's groups in a year, or just this week's or those whose
+    attendance log is overdue: the lists behind the figures on the hub lead's home."""
+    current = AcademicYear.objects.current()
+    form = HubMeetingFilterForm(
+        request.GET or None,
+        years=cohort_years(request.user, current),
+        stages=list(ProgrammeStage.objects.order_by("order")),
+        current=current,
+    )
+    chosen = form.chosen()
+    now = timezone.now()
+    page = page_of(hub_meetings(request.user, now=now, **chosen), request)
+    today = timezone.localdate(now)
+    for meeting in page.object_list:
+        meeting.has_taken_place = meeting.date <= today
+    monday, sunday = week_of(today)
+    query = {
+        "year": chosen["year"].slug,
+        "stage": chosen["stage"].code if chosen["stage"] else "",
+        "when": chosen["when"],
+    }
+    return render(
+        request,
+        "workgroups/meetings/hub_list.html",
+        {
+            "form": form,
+            "page": page,
+            "page_items": page_items(page),
+            "query": {key: value for key, value in query.items() if value},
+            "week_starts": monday,
+            "week_ends": sunday,
+            "grace_days": LOG_GRACE.days,
+            "show_hub": has_role(request.user, Role.NATIONAL_ADMIN),
+            **chosen,
         },
     )
