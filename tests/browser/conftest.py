@@ -68,6 +68,37 @@ def axe():
     return AxeChecker()
 
 
+def watch_policy(page) -> list[str]:
+    """The browser's CSP refusals on ``page``, as they happen."""
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return refused
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations(request):
+    """Every journey runs under the portal's Content-Security-Policy: anything the
+    browser refuses (an inline script or style, a stray source) fails the test."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield
+    assert refused == [], "The browser refused, under the CSP:\n" + "\n".join(refused)
+
+
 @pytest.fixture
 def sign_in(page, live_server):
     """Signs in through the real sign-in page as a person would."""
