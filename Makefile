@@ -8,7 +8,7 @@ MANAGE := $(RUN) python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate demo worker beat up compose-check bench-import bench-notices clean
+.PHONY: install run test lint audit migrate demo worker beat up compose-check bench-import bench-notices clean
 
 install: .venv/.installed static/build/.built ## Virtualenv on Python 3.12+, locked dependencies, front-end assets
 
@@ -47,9 +47,12 @@ test: install ## README command 2: every test (PostgreSQL/Redis tests skip witho
 	$(RUN) pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
-lint: install
+lint: install ## Ruff: style, bugs and the security rules (S)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+
+audit: install ## pip-audit over every locked dependency
+	scripts/audit-deps
 
 worker: install ## A Celery worker (needs REDIS_URL)
 	$(RUN) celery -A hubportal worker --loglevel=info
