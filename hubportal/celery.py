@@ -30,4 +30,9 @@ app.conf.beat_schedule = {
         "task": "hubportal.notices.tasks.dispatch_notices",
         "schedule": crontab(minute="*/5"),
     },
+    # Once a day, at night: what is kept no longer (hubportal/privacy/retention.py).
+    "retention": {
+        "task": "hubportal.privacy.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "schools",
     "workgroups",
     "funding",
+    "hubportal.privacy",
 ]
 
 MIDDLEWARE = [
@@ -299,3 +300,13 @@ NOTICE_PRIORITY_HEAD_START_HOURS = env.int("NOTICE_PRIORITY_HEAD_START_HOURS", d
 NOTICE_SENDING_TIMEOUT = env.int("NOTICE_SENDING_TIMEOUT", default=600)
 NOTICE_MESSAGE_ID_DOMAIN = env.str("NOTICE_MESSAGE_ID_DOMAIN", default="notices.hubportal")
 
+# Retention (hubportal/privacy/retention.py, run daily by beat and by
+# `manage.py apply_retention`): how long each kind of record is kept before it goes.
+# Days after an invitation was accepted or expired before its link token is retired.
+RETENTION_INVITATION_DAYS = env.int("RETENTION_INVITATION_DAYS", default=90)
+# Days a draft application or draft claim may go unchanged before it is deleted.
+RETENTION_DRAFT_DAYS = env.int("RETENTION_DRAFT_DAYS", default=365)
+# Years after a claim is paid before its evidence files are deleted from storage.
+RETENTION_EVIDENCE_YEARS = env.int("RETENTION_EVIDENCE_YEARS", default=7)
+# Rows handled per transaction.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=200)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("funding.urls_assurance")),
     path("support/", include("hubportal.accounts.urls_support")),
     path("notices/", include("hubportal.notices.urls")),
+    path("my-data/", include("hubportal.privacy.urls")),
     path("reports/", include("hubportal.reports.urls")),
     path("admin/", admin.site.urls),
 ]
