@@ -41,3 +41,15 @@ def pence_as_decimal(pence: int) -> Decimal:
 def half_of(pence: int) -> int:
     """Match funding pays half of the spend, rounded down to the penny."""
     return int(pence) // 2
+
+
+def account_last4(account_number: str) -> str:
+    """The last four digits of an account number: all a page or download shows."""
+    return account_number[-4:] if account_number else ""
+
+
+def sort_code_shown(sort_code: str) -> str:
+    """'112233' → '11-22-33'; anything else as it was typed."""
+    if len(sort_code) == 6 and sort_code.isdigit():
+        return f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}"
+    return sort_code

@@ -31,7 +31,7 @@ from funding.forms.hub import (
     returnable_fields,
 )
 from funding.models import Claim, ClaimKind, ClaimState, PaymentBatch
-from funding.money import format_pence, half_of
+from funding.money import account_last4, format_pence, half_of, sort_code_shown
 from funding.permissions import can_decide, can_manage_funding
 from funding.selectors import hub as selectors
 from hubportal.accounts.models import Role
@@ -140,16 +140,6 @@ def claim_list(request):
 # One claim: the review and the decisions
 
 
-def _masked(account_number: str) -> str:
-    return account_number[-4:] if account_number else ""
-
-
-def _sort_code(sort_code: str) -> str:
-    if len(sort_code) == 6 and sort_code.isdigit():
-        return f"{sort_code[:2]}-{sort_code[2:4]}-{sort_code[4:]}"
-    return sort_code
-
-
 def _calculation(claim: Claim) -> dict | None:
     """What an approval now would award, and why, for a claim waiting for a decision."""
     if claim.state != S.SUBMITTED or claim.claimed_pence is None:
@@ -208,8 +198,8 @@ def _review(request, claim: Claim, bound: dict | None = None):
             "claimed": format_pence(claim.claimed_pence),
             "award": format_pence(claim.award_pence),
             "spend": format_pence(claim.spend_pence),
-            "account_last4": _masked(claim.account_number),
-            "sort_code": _sort_code(claim.sort_code),
+            "account_last4": account_last4(claim.account_number),
+            "sort_code": sort_code_shown(claim.sort_code),
             "evidence": evidence,
             "calculation": calculation,
             "position": _position(claim, calculation),
@@ -376,7 +366,11 @@ def batch_list(request):
     if request.method == "POST":
         if not can_act:
             raise PermissionDenied("Only the hub's leads make payment batches.")
-        selected = {int(value) for value in request.POST.getlist("claim") if value.isdigit()}
+        selected = {
+            int(value)
+            for value in request.POST.getlist("claim")
+            if value.isascii() and value.isdigit()
+        }
         made = _create_batch(request, year, selected)
         if isinstance(made, HttpResponse):
             return made
@@ -447,7 +441,7 @@ def batch_detail(request, pk: int):
             return redirect("funding:batch", pk=batch.pk)
     claims = _show_money(selectors.batch_claims(batch))
     for claim in claims:
-        claim.sort_code_shown = _sort_code(claim.sort_code)
+        claim.sort_code_shown = sort_code_shown(claim.sort_code)
     return render(
         request,
         "funding/hub/batch_detail.html",

@@ -32,8 +32,7 @@ from django.db.models import Count, Max, Min, Q
 from simple_history.models import HistoricalChanges
 
 from funding.models import Claim, Evidence
-from funding.money import format_pence
-from funding.views.hub import _masked, _sort_code
+from funding.money import account_last4, format_pence, sort_code_shown
 from hubportal.accounts.models import Invitation, Membership, Role, SupportSession, User
 from hubportal.notices.models import Notice, NoticePreference
 from workgroups.models import Application, Attendance, CalendarFeed, Meeting, Participant, WorkGroup
@@ -282,8 +281,8 @@ def _claims(person: User) -> list[dict[str, Any]]:
                 # Payee details only on the claims the person made themselves, and the
                 # account number only by its last four digits.
                 "payee_name": c.payee_name if made_it else "",
-                "sort_code": _sort_code(c.sort_code) if made_it else "",
-                "account_number": f"****{_masked(c.account_number)}"
+                "sort_code": sort_code_shown(c.sort_code) if made_it else "",
+                "account_number": f"****{account_last4(c.account_number)}"
                 if made_it and c.account_number
                 else "",
                 "finance_email": c.finance_email if made_it else "",
