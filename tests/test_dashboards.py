@@ -292,8 +292,8 @@ def test_home_page_shows_each_figure_linked_to_its_list(client, year, today, oth
     )
     groups_url = reverse("groups:list", args=["dwg", slug])
     name = stage("dwg").name
-    for figure in (f"2 {name} groups", f"1 {name} groups without a specialist"):
-        assert f'href="{groups_url}" aria-label="{figure}"' in page, figure
+    assert f'href="{groups_url}" aria-label="2 {name} groups"' in page
+    assert f'href="{groups_url}?specialist=none" aria-label="1 {name} groups without a' in page
     meetings_url = f"{reverse('groups:hub_meetings')}?year={slug}&amp;stage=dwg"
     for when, figure in (
         ("this-week", f"2 {name} meetings this week"),
@@ -352,6 +352,9 @@ def test_each_figures_list_holds_as_many_rows_as_the_figure_says(client, year, t
     assert overdue.context["page"].paginator.count == 1
     assert committed.context["page"].paginator.count == 1
     assert {m.work_group_id for m in this_week.context["page"].object_list} == {g1.pk, g2.pk}
+    unled = client.get(reverse("groups:list", args=["dwg", year.slug]), {"specialist": "none"})
+    assert [group.pk for group in unled.context["groups"]] == [g2.pk]
+    assert "Showing only the groups without a specialist" in unled.content.decode()
 
 
 def test_the_home_page_shows_the_year_asked_for(client, year, today):

@@ -65,7 +65,12 @@ COLOURS = [
 def group_list(request, stage_code: str, year_slug: str):
     """The cohort's groups with their specialist, size and meetings."""
     stage, year = _cohort(stage_code, year_slug)
-    page = page_of(cohort_groups(request.user, stage, year), request)
+    groups = cohort_groups(request.user, stage, year)
+    # "?specialist=none": the groups still waiting for a specialist (a home page figure).
+    without_specialist = request.GET.get("specialist") == "none"
+    if without_specialist:
+        groups = groups.filter(lead__isnull=True)
+    page = page_of(groups, request)
     groups = list(page.object_list)
     for group in groups:
         group.size_warning = size_warning(stage, group.school_count)
@@ -78,7 +83,8 @@ def group_list(request, stage_code: str, year_slug: str):
             "year": year,
             "page": page,
             "page_items": page_items(page),
-            "query": {},
+            "query": {"specialist": "none"} if without_specialist else {},
+            "without_specialist": without_specialist,
             "groups": groups,
             "unplaced": unplaced_applications(request.user, stage, year).count(),
             "can_act": can_act,
