@@ -212,6 +212,10 @@ def invitation_send(*, invitation_id: int, token: str) -> bool:
             },
         )
         invitation.sent_at = timezone.now()
+        # The mail job acts for nobody: the history names the job, not a person (nor the
+        # person whose request happened to run the job in-process).
+        invitation._history_user = None
+        invitation._change_reason = "Invitation mail sent"
         invitation.save(update_fields=["sent_at"])
     return True
 
