@@ -78,27 +78,35 @@ def match_remaining(school) -> int:
 DEFAULT_SCHEMES = ("Maths — No Problem!", "Power Maths KS1", "Power Maths KS2")
 
 
-def schemes_for(year: AcademicYear) -> list[Scheme]:
-    """The year's approved list. A year nobody has edited starts from the latest
-    earlier year's list (or the DfE's 2019 list), so there is always one."""
-    schemes = list(Scheme.objects.filter(year=year))
-    if schemes:
-        return schemes
+def scheme_names_for(year: AcademicYear) -> list[str]:
+    """The names on the year's approved list, read only: the year's own list once it
+    exists, else the latest earlier year's (or the DfE's 2019 list)."""
+    names = list(Scheme.objects.filter(year=year).order_by("name").values_list("name", flat=True))
+    if names:
+        return names
     earlier = (
         Scheme.objects.filter(year__start_year__lt=year.start_year)
         .order_by("-year__start_year")
         .values_list("year_id", flat=True)
         .first()
     )
-    names = (
-        list(Scheme.objects.filter(year_id=earlier).values_list("name", flat=True))
-        if earlier
-        else list(DEFAULT_SCHEMES)
-    )
-    Scheme.objects.bulk_create(
-        [Scheme(year=year, name=name) for name in names], ignore_conflicts=True
-    )
-    return list(Scheme.objects.filter(year=year))
+    if earlier:
+        return list(
+            Scheme.objects.filter(year_id=earlier).order_by("name").values_list("name", flat=True)
+        )
+    return sorted(DEFAULT_SCHEMES)
+
+
+def schemes_ensure(*, year: AcademicYear) -> list[Scheme]:
+    """Give the year its own approved list, copied from ``scheme_names_for``, if it has
+    none yet: done when a hub sets the year's claim window and when a claim starts, so
+    that reading a page never writes. Reference data, the same for every hub."""
+    if not Scheme.objects.filter(year=year).exists():
+        Scheme.objects.bulk_create(
+            [Scheme(year=year, name=name) for name in scheme_names_for(year)],
+            ignore_conflicts=True,
+        )
+    return list(Scheme.objects.filter(year=year).order_by("name"))
 
 
 def open_window(hub, year: AcademicYear, day: date | None = None) -> ClaimWindow | None:
@@ -135,6 +143,8 @@ def claim_start(*, actor, school, kind: str, today: date | None = None) -> Claim
     claim = Claim(school=school, hub=school.hub, year=year, kind=kind, created_by=actor)
     try:
         with transaction.atomic():
+            if kind == ClaimKind.MATCH:
+                schemes_ensure(year=year)
             _audited_save(claim, actor=actor, reason="Started the claim")
     except IntegrityError as error:
         raise InvalidTransition("Your school has already claimed the Development grant.") from error
@@ -527,6 +537,7 @@ def claim_window_set(*, actor, hub, year, opens: date, closes: date) -> ClaimWin
         window = window or ClaimWindow(hub=hub, year=year, opens=opens, closes=closes)
         window.opens, window.closes = opens, closes
         _audited_save(window, actor=actor, reason="Set the claim window")
+        schemes_ensure(year=year)
     return window
 
 
@@ -551,5 +562,6 @@ __all__ = [
     "match_eligible",
     "match_remaining",
     "open_window",
-    "schemes_for",
+    "scheme_names_for",
+    "schemes_ensure",
 ]

@@ -628,7 +628,7 @@ def _funding(hubs: dict[str, Hub], people: dict[str, User], *, today: date, year
 
     lead = people["lead_abn"]
     alumni = _added_schools(hubs["ABN"])[:7]
-    schemes = {scheme.name: scheme for scheme in funding.schemes_for(year)}
+    schemes = {scheme.name: scheme for scheme in funding.schemes_ensure(year=year)}
 
     def head(school: School) -> User:
         return (

@@ -768,8 +768,8 @@ def gias_import(audit):
     return Expect(None)
 
 
-def schemes_for(audit):
-    assert audit.call(funding.schemes_for, year=year(2031))
+def schemes_ensure(audit):
+    assert audit.call(funding.schemes_ensure, year=year(2031))
     return Expect(None)
 
 
@@ -980,9 +980,9 @@ SYSTEM: dict[str, tuple[str, Callable[[Audit], Expect]]] = {
         "The GIAS extract import (manage.py import_gias), run on a schedule.",
         gias_import,
     ),
-    _name(schemes_for, funding): (
-        "Seeds a year's approved schemes from the year before when the list is first read.",
-        schemes_for,
+    _name(schemes_ensure, funding): (
+        "Gives a year its approved schemes (shared reference data) when a window is set.",
+        schemes_ensure,
     ),
     _name(clawback_notice_send, assurance): (
         "The send_clawback_notice job mails the headteachers once a clawback is opened.",
@@ -1074,6 +1074,7 @@ NOT_STATE_CHANGES: dict[str, str] = {
     "funding.services.match_eligible": "Reads whether a school may claim match funding.",
     "funding.services.match_remaining": "Reads what remains of a school's £2,000.",
     "funding.services.open_window": "Reads the hub's open claim window.",
+    "funding.services.scheme_names_for": "Reads the names on a year's approved list.",
     "funding.services.claim_problems": "Reads what a claim lacks before it can be submitted.",
     "funding.services.budget_position": "Sums a hub's budget in SQL.",
     "funding.services.award_for": "Computes what an approval would pay.",

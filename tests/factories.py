@@ -342,7 +342,7 @@ def ready_claim(school, actor, *, kind: str = "match", spend_pence: int = 300_00
         fields = {"conditions_accepted": True, **payee}
     else:
         fields = {
-            "scheme": services.schemes_for(claim.year)[0],
+            "scheme": services.schemes_ensure(year=claim.year)[0],
             "supplier": "Mastery Books Ltd",
             "invoice_number": f"INV-{claim.pk:05d}",
             "invoice_date": claim.year.starts,

@@ -12,7 +12,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from funding import services
 from funding.models import Claim, Scheme
 from funding.money import parse_pounds, pence_as_decimal
 from workgroups.forms.hub import GovukDateField
@@ -103,8 +102,8 @@ class PurchaseForm(ClaimSectionForm):
 
     def __init__(self, data=None, files=None, *, claim: Claim, **kwargs):
         super().__init__(data, files, claim=claim, **kwargs)
-        # The year's approved list (made from last year's the first time it is read).
-        services.schemes_for(claim.year)
+        # The year's approved list, given to the year when its claim window was set or
+        # the claim started.
         scheme = self.fields["scheme"]
         scheme.queryset = Scheme.objects.filter(year=claim.year).order_by("name")
         scheme.error_messages["invalid_choice"] = (

@@ -19,7 +19,6 @@ from funding.models import (
     ClaimState,
     ClaimWindow,
     Evidence,
-    Scheme,
 )
 from funding.money import format_pence, half_of
 from schools.models import School
@@ -216,7 +215,7 @@ class MatchStatus:
     eligible: bool
     remaining_pence: int
     awaiting_pence: int
-    schemes: list[Scheme]
+    schemes: list[str]  # the names on the year's approved list
     in_progress: list[Claim]
     reason: str
     can_start: bool
@@ -317,7 +316,7 @@ def school_funding(user, school: School, today: date) -> SchoolFunding:
         eligible=eligible,
         remaining_pence=remaining,
         awaiting_pence=sum(c.claimed_pence or 0 for c in open_claims if c.state == S.SUBMITTED),
-        schemes=services.schemes_for(year),
+        schemes=services.scheme_names_for(year),
         in_progress=[c for c in open_claims if c.is_editable],
         reason=match_reason,
         can_start=eligible and remaining > 0 and not no_hub and window.is_open,

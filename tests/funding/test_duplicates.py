@@ -132,7 +132,7 @@ def test_when_a_racing_save_won_the_index_refusal_names_the_winner(first, draft,
 
 def test_the_headteacher_sees_the_refusal_beside_the_invoice_number(client, first, draft, head):
     client.force_login(head)
-    scheme = services.schemes_for(draft.year)[0]
+    scheme = services.schemes_ensure(year=draft.year)[0]
 
     response = client.post(
         reverse("funding:section", args=[draft.pk, "purchase"]),

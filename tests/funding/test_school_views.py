@@ -114,7 +114,7 @@ PAYEE = {
 
 
 def purchase(claim, **changes) -> dict:
-    scheme = services.schemes_for(claim.year)[0]
+    scheme = services.schemes_ensure(year=claim.year)[0]
     data = {
         "scheme": str(scheme.pk),
         "supplier": "Mastery Books Ltd",
@@ -402,7 +402,7 @@ def test_the_purchase_is_saved_with_the_amount_in_exact_pence(head_client, match
     assert match_claim.spend_pence == 125_050
     assert match_claim.invoice_date == date(2026, 10, 14)
     assert match_claim.supplier == "Mastery Books Ltd"
-    assert match_claim.scheme == services.schemes_for(match_claim.year)[0]
+    assert match_claim.scheme == services.schemes_ensure(year=match_claim.year)[0]
     # Coming back, the amount is shown as pounds and pence.
     assert 'value="1250.50"' in text(head_client.get(url))
 

@@ -224,10 +224,27 @@ def test_after_the_deadline_no_new_claims(dwg_school, head, lead, claim_window):
 
 
 def test_the_approved_list_starts_from_the_last_years_list(lead):
-    first = {s.name for s in services.schemes_for(year(2025))}
+    first = {s.name for s in services.schemes_ensure(year=year(2025))}
     assert first == set(services.DEFAULT_SCHEMES)
     Scheme.objects.create(year=year(2025), name="Maths Mastery Primary")
-    assert {s.name for s in services.schemes_for(year(2026))} == first | {"Maths Mastery Primary"}
+    assert {s.name for s in services.schemes_ensure(year=year(2026))} == first | {
+        "Maths Mastery Primary"
+    }
+
+
+def test_reading_the_approved_list_never_writes(lead):
+    names = services.scheme_names_for(year(2027))
+
+    assert names == sorted(services.DEFAULT_SCHEMES)
+    assert not Scheme.objects.filter(year=year(2027)).exists()
+
+
+def test_setting_the_claim_window_gives_the_year_its_list(lead, hub):
+    services.claim_window_set(
+        actor=lead, hub=hub, year=year(2028), opens=date(2028, 9, 1), closes=date(2029, 7, 1)
+    )
+
+    assert Scheme.objects.filter(year=year(2028)).count() == len(services.DEFAULT_SCHEMES)
 
 
 # ---------------------------------------------------------------------------
