@@ -702,6 +702,36 @@ def clawback_waive(audit):
 
 
 # ---------------------------------------------------------------------------
+# Email preferences
+
+
+def preference_save(audit):
+    place = a_school()
+    audit.call(
+        notices.preference_save,
+        actor=place.head,
+        reminders=False,
+        opportunities=True,
+        deadlines=True,
+    )
+    preference = NoticePreference.objects.get(email=place.head.email.lower())
+    return Expect(place.head, [preference], "Chose which optional emails to get")
+
+
+def teacher_reminders_save(audit):
+    place = a_school()
+    application = AcceptedApplicationFactory(school=place.school)
+    teacher = application.participants.order_by("position").first()
+    audit.call(notices.teacher_reminders_save, actor=place.head, school=place.school, on=[])
+    preference = NoticePreference.objects.get(email=teacher.email.lower())
+    return Expect(
+        place.head,
+        [preference],
+        f"Turned meeting reminders off for a teacher of {place.school.name}",
+    )
+
+
+# ---------------------------------------------------------------------------
 # Invitations and viewing as someone else
 
 
@@ -966,6 +996,7 @@ CASES: dict[str, Callable[[Audit], Expect]] = {
         clawback_waive,
     ),
     **_table(accounts, invitation_create, invitation_accept),
+    **_table(notices, preference_save, teacher_reminders_save),
     **_table(support, support_start, support_stop),
 }
 
@@ -1054,15 +1085,7 @@ NO_HISTORY_KEPT: dict[str, tuple[type[models.Model], str]] = {
     ),
     "hubportal.notices.services.notice_retry": (
         Notice,
-        "The notice ledger keeps attempts and state, not who asked for a retry.",
-    ),
-    "hubportal.notices.services.preference_save": (
-        NoticePreference,
-        "A person's own choice of optional notices.",
-    ),
-    "hubportal.notices.services.teacher_reminders_save": (
-        NoticePreference,
-        "A headteacher's choice of meeting reminders for the school's teachers.",
+        "The ledger row is the record: a retry stores who asked on it (retried_by).",
     ),
 }
 

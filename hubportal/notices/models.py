@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class NoticeKind(models.TextChoices):
@@ -86,6 +87,16 @@ class Notice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The ledger keeps no history of its own (a row per notice is its record); a hub
+    # lead's "Send again" is recorded on the row instead.
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    retried_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -126,6 +137,8 @@ class NoticePreference(models.Model):
     )
     deadlines = models.BooleanField("claim deadline nudges", default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who turned what off, and when: a person themselves, or a headteacher for a teacher.
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"Notice preferences of {self.email}"

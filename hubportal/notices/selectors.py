@@ -18,7 +18,7 @@ from hubportal.accounts.roles import active_membership
 from hubportal.notices.models import Notice, NoticeState
 
 # What a list row needs, loaded with it (one query, whatever the page's size).
-ROW_RELATED = ("hub", "school", "meeting__work_group")
+ROW_RELATED = ("hub", "school", "meeting__work_group", "retried_by")
 
 
 def notices_visible_to(user) -> QuerySet[Notice]:

@@ -207,9 +207,10 @@ def notice_recover(*, now: datetime | None = None, was_delivered=None) -> dict[s
 
 def notice_retry(*, actor, notice: Notice) -> bool:
     """A hub lead sends a failed notice again (after fixing the address, say)."""
+    now = timezone.now()
     return bool(
         Notice.objects.filter(pk=notice.pk, state=S.FAILED).update(
-            state=S.PENDING, due_at=timezone.now(), attempts=0
+            state=S.PENDING, due_at=now, attempts=0, retried_by=actor, retried_at=now
         )
     )
 
@@ -222,14 +223,27 @@ def preference_for(email: str) -> NoticePreference:
 def preference_save(*, actor, reminders: bool, opportunities: bool, deadlines: bool):
     """A person turns their optional notices on or off (decisions always go)."""
     with transaction.atomic():
-        preference, _ = NoticePreference.objects.select_for_update().get_or_create(
-            email=actor.email.lower()
-        )
+        preference = _locked_preference(actor.email)
         preference.reminders = reminders
         preference.opportunities = opportunities
         preference.deadlines = deadlines
-        preference.save()
+        _audited_save(preference, actor=actor, reason="Chose which optional emails to get")
     return preference
+
+
+def _audited_save(preference: NoticePreference, *, actor, reason: str) -> None:
+    # django-simple-history reads these two attributes when it writes the history row.
+    preference._history_user = actor
+    preference._change_reason = reason
+    preference.save()
+
+
+def _locked_preference(email: str) -> NoticePreference:
+    """The address's preferences, locked, or new unsaved ones: the caller's save writes
+    the row and its history together, with who changed it."""
+    email = email.lower()
+    preference = NoticePreference.objects.select_for_update().filter(email=email).first()
+    return preference or NoticePreference(email=email)
 
 
 def school_teachers(school) -> list[tuple[str, str, bool]]:
@@ -265,7 +279,13 @@ def teacher_reminders_save(*, actor, school, on: Iterable[str]) -> int:
     teachers = [email for email, _name, _on in school_teachers(school)]
     with transaction.atomic():
         for email in teachers:
-            preference, _ = NoticePreference.objects.select_for_update().get_or_create(email=email)
-            preference.reminders = email in wanted
-            preference.save()
+            preference = _locked_preference(email)
+            if preference.reminders != (email in wanted) or preference.pk is None:
+                preference.reminders = email in wanted
+                _audited_save(
+                    preference,
+                    actor=actor,
+                    reason=f"Turned meeting reminders {'on' if preference.reminders else 'off'}"
+                    f" for a teacher of {school.name}",
+                )
     return len(wanted & set(teachers))

@@ -148,6 +148,11 @@ def test_turning_everything_off_then_on_again(client, headteacher):
     client.post(PREFERENCES_URL, {"reminders": "on", "opportunities": "on", "deadlines": "on"})
     preference = NoticePreference.objects.get(email=headteacher.email)
     assert preference.reminders and preference.opportunities and preference.deadlines
+    # Each save is in the history, with who made it and what they chose.
+    history = list(preference.history.order_by("history_date"))
+    assert [(h.history_type, h.reminders) for h in history] == [("+", False), ("~", True)]
+    assert {h.history_user for h in history} == {headteacher}
+    assert {h.history_change_reason for h in history} == {"Chose which optional emails to get"}
 
 
 # ---------------------------------------------------------------------------
@@ -343,6 +348,7 @@ def test_a_hub_lead_sends_a_failed_notice_again(
     assert response.status_code == 302 and response.url == back
     broken.refresh_from_db()
     assert broken.state == S.PENDING and broken.attempts == 0
+    assert broken.retried_by == hub_lead and broken.retried_at is not None
     assert len(callbacks) == 1 and len(dispatched) == 1
     assert messages_of(response) == [
         f"The notice to {broken.email} (Meeting reminder) will be sent again."

@@ -4,13 +4,17 @@ import pytest
 from django.urls import reverse
 
 from hubportal.notices import services
-from hubportal.notices.models import Notice, NoticeKind, NoticeState
+from hubportal.notices.models import Notice, NoticeKind, NoticePreference, NoticeState
 from hubportal.notices.services import Plan, Recipient
 from tests.factories import AcceptedApplicationFactory, SpecialistFactory
 from workgroups.models import Participant
 
 pytestmark = pytest.mark.django_db
 URL = reverse("notices:preferences")
+
+
+def headteacher_school(user):
+    return user.memberships.get().school
 
 
 @pytest.fixture
@@ -49,6 +53,12 @@ def test_headteacher_turns_one_teachers_reminders_off(client, headteacher, teach
         stop.email.lower(): NoticeState.OFF,
         stranger.email.lower(): NoticeState.PENDING,  # another school's teacher: untouched
     }
+    # The history says which headteacher turned whose reminders off.
+    turned_off = NoticePreference.history.get(email=stop.email.lower())
+    assert turned_off.history_user == headteacher
+    assert turned_off.history_change_reason == (
+        f"Turned meeting reminders off for a teacher of {headteacher_school(headteacher).name}"
+    )
 
 
 def test_only_a_headteacher_sets_teachers_reminders(client, hub, teachers):
