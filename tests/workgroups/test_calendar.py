@@ -321,6 +321,13 @@ def test_making_a_new_address_stops_the_old_one(client, hub, headteacher):
     assert new != old
     assert client.get(reverse("groups:feed", args=[old])).status_code == 404
     assert client.get(reverse("groups:feed", args=[new])).status_code == 200
+    # The history says who made and replaced it, and never holds a token.
+    history = CalendarFeed.history.filter(user=headteacher).order_by("history_date")
+    assert [(h.history_change_reason, h.history_user) for h in history] == [
+        ("Made a calendar address", headteacher),
+        ("Replaced the calendar address", headteacher),
+    ]
+    assert not hasattr(history.first(), "token")
 
 
 @pytest.mark.parametrize("who", ["hub_lead", "national_admin"])

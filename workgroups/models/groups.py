@@ -200,6 +200,8 @@ class CalendarFeed(models.Model):
     )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(default=timezone.now)
+    # Who made or replaced the address, and when; the token itself stays out of it.
+    history = HistoricalRecords(excluded_fields=["token"])
 
     def __str__(self) -> str:
         return f"Calendar feed for {self.user}"

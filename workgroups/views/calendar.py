@@ -17,7 +17,6 @@ from functools import reduce
 from operator import or_
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,7 +28,7 @@ from hubportal.accounts.models import Role
 from hubportal.accounts.roles import memberships_of, role_required
 from workgroups.calendar import calendar_document, default_host, meeting_event
 from workgroups.models import CalendarFeed, Meeting, WorkGroup
-from workgroups.models.groups import new_feed_token
+from workgroups.services.calendar import calendar_feed_create, calendar_feed_renew
 
 FEED_ROLES = (Role.SPECIALIST, Role.HEADTEACHER)
 CALENDAR_NAME = "Maths Hub work group meetings"
@@ -83,29 +82,6 @@ def feed_roles(user) -> set[str]:
 
 
 # ---------------------------------------------------------------------------
-# Making and replacing the address
-
-
-def calendar_feed_create(*, user) -> CalendarFeed:
-    """The person's address, made if they have none (a second click changes nothing)."""
-    with transaction.atomic():
-        feed, _ = CalendarFeed.objects.get_or_create(user=user)
-    return feed
-
-
-def calendar_feed_renew(*, user) -> CalendarFeed:
-    """A new token for the person's address: the old address stops working at once."""
-    with transaction.atomic():
-        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
-        if feed is None:
-            return CalendarFeed.objects.create(user=user)
-        feed.token = new_feed_token()
-        feed.created_at = timezone.now()
-        feed.save(update_fields=["token", "created_at"])
-    return feed
-
-
-# ---------------------------------------------------------------------------
 # Views
 
 
@@ -115,14 +91,14 @@ def settings_page(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "renew":
-            calendar_feed_renew(user=request.user)
+            calendar_feed_renew(actor=request.user)
             messages.success(
                 request,
                 "Your calendar has a new address. The old address no longer works: "
                 "subscribe to the new one in your calendar program.",
             )
         elif action == "create":
-            calendar_feed_create(user=request.user)
+            calendar_feed_create(actor=request.user)
             messages.success(
                 request,
                 "Your calendar address is ready. Add it to your calendar program.",
