@@ -104,7 +104,7 @@ class DrawForm(ErrorLinksMixin, forms.Form):
 
     def clean_percent(self) -> int:
         text = self.cleaned_data["percent"].strip().removesuffix("%").strip()
-        if not text.isdigit() or not 1 <= int(text) <= 100:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
             raise ValidationError("Enter a whole number from 1 to 100, like 10")
         return int(text)
 
@@ -112,7 +112,7 @@ class DrawForm(ErrorLinksMixin, forms.Form):
         text = self.cleaned_data["seed"].strip().replace(",", "")
         if not text:
             return None
-        if not text.isdigit() or int(text) > MAX_SEED:
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_SEED:
             raise ValidationError(f"Enter a seed as a whole number from 0 to {MAX_SEED:,}")
         return int(text)
 

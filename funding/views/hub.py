@@ -369,7 +369,8 @@ def batch_list(request):
         selected = {
             int(value)
             for value in request.POST.getlist("claim")
-            if value.isascii() and value.isdigit()
+            # A primary key, not a number too big for the database's integer column.
+            if value.isascii() and value.isdigit() and len(value) <= 18
         }
         made = _create_batch(request, year, selected)
         if isinstance(made, HttpResponse):

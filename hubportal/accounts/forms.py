@@ -103,7 +103,7 @@ class InvitationForm(forms.Form):
         urn = self.cleaned_data["school_urn"].strip()
         if not urn:
             return None
-        if not (urn.isdigit() and len(urn) == 6):
+        if not (urn.isascii() and urn.isdigit() and len(urn) == 6):
             raise ValidationError("Enter a URN of 6 digits, like 100000")
         school = School.objects.visible_to(self.actor).filter(urn=int(urn)).first()
         if school is None:

@@ -80,7 +80,7 @@ def viewable_people(viewer: User, query: str = "") -> QuerySet[User]:
     if query:
         matching = Q(user__full_name__icontains=query) | Q(user__email__icontains=query)
         matching |= Q(school__name__icontains=query) | Q(hub__name__icontains=query)
-        if query.isdigit():
+        if query.isascii() and query.isdigit():
             matching |= Q(school__urn=int(query))
         people = memberships.filter(matching).values("user")
     else:

@@ -56,7 +56,9 @@ def hub_notices(user, filters: NoticeFilters) -> QuerySet[Notice]:
     if school:
         by_name = Q(school__name__icontains=school)
         notices = notices.filter(
-            by_name | Q(school__urn=int(school)) if school.isdigit() else by_name
+            by_name | Q(school__urn=int(school))
+            if school.isascii() and school.isdigit()
+            else by_name
         )
     if filters.meeting_id is not None:
         notices = notices.filter(meeting_id=filters.meeting_id)

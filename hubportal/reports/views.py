@@ -131,7 +131,12 @@ def _format(request) -> str:
 
 def _year(request) -> AcademicYear:
     head, _, tail = request.GET.get("year", "").partition("-")
-    if not (head.isdigit() and len(head) == 4 and tail == f"{(int(head) + 1) % 100:02d}"):
+    if not (
+        head.isascii()
+        and head.isdigit()
+        and len(head) == 4
+        and tail == f"{(int(head) + 1) % 100:02d}"
+    ):
         raise Http404("Not an academic year")
     return get_object_or_404(AcademicYear, start_year=int(head))
 

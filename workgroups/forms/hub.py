@@ -322,7 +322,7 @@ class GovukDateField(forms.MultiValueField):
         wrong = [
             part
             for part, text in zip(DATE_PARTS, (day, month, year), strict=True)
-            if not text.isdigit()
+            if not (text.isascii() and text.isdigit())
         ]
         if wrong:
             raise ValidationError(
@@ -577,7 +577,7 @@ class ParticipationRecordForm(ErrorLinksMixin, forms.Form):
 
     def clean_urn(self) -> School:
         text = re.sub(r"\s", "", self.cleaned_data["urn"])
-        if not (text.isdigit() and len(text) == 6):
+        if not (text.isascii() and text.isdigit() and len(text) == 6):
             raise ValidationError("Enter a URN of 6 digits, like 123456")
         school = School.objects.visible_to(self.user).select_related("hub").filter(urn=text).first()
         if school is None:

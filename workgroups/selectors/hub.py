@@ -445,7 +445,7 @@ def participation_history(user, filters: ParticipationFilters) -> QuerySet[Parti
         "school", "school__hub", "stage", "year", "recorded_by"
     )
     term = " ".join(filters.search.split())
-    if term.isdigit() and len(term) == 6:
+    if term.isascii() and term.isdigit() and len(term) == 6:
         rows = rows.filter(school__urn=int(term))
     elif term:
         rows = rows.filter(school__name__icontains=term)

@@ -496,12 +496,12 @@ def _parse_stage(value: str, stages: list[ProgrammeStage]) -> ProgrammeStage | N
 def _parse_year(value: str) -> int | None:
     text = value.strip()
     head = text.split("/")[0].split("-")[0]
-    if not (head.isdigit() and len(head) == 4):
+    if not (head.isascii() and head.isdigit() and len(head) == 4):
         return None
     start = int(head)
     if "/" in text or "-" in text:
         tail = text.replace("-", "/").split("/")[1]
-        if not tail.isdigit() or int(tail) % 100 != (start + 1) % 100:
+        if not (tail.isascii() and tail.isdigit()) or int(tail) % 100 != (start + 1) % 100:
             return None
     return start if 2000 <= start <= 2100 else None
 
@@ -558,8 +558,9 @@ def participation_import_csv(*, actor, hub: Hub, data: bytes) -> ImportReport:
 
         urn_text = get("URN")
         problems = []
-        school = schools.get(int(urn_text)) if urn_text.isdigit() else None
-        if not urn_text.isdigit() or len(urn_text) != 6:
+        urn_digits = urn_text.isascii() and urn_text.isdigit()
+        school = schools.get(int(urn_text)) if urn_digits else None
+        if not urn_digits or len(urn_text) != 6:
             problems.append("the URN must be 6 digits")
         elif school is None:
             problems.append(f"no school with URN {urn_text} is in {hub.name}'s area")

@@ -139,7 +139,7 @@ def start(request, stage_code: str):
 
 def _year_from_slug(slug: str) -> AcademicYear | None:
     head = slug.split("-")[0]
-    if not (head.isdigit() and len(head) == 4):
+    if not (head.isascii() and head.isdigit() and len(head) == 4):
         return None
     # Only a year already in the portal: the address must not create years.
     year = AcademicYear.objects.filter(start_year=int(head)).first()

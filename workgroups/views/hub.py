@@ -205,7 +205,12 @@ def application_list(request, stage_code: str, year_slug: str):
 def accept_many(request, stage_code: str, year_slug: str):
     """Accept the ticked applications: all of them, or none and the reason why."""
     stage, year = _cohort(stage_code, year_slug)
-    ids = {int(value) for value in request.POST.getlist("application") if value.isdigit()}
+    ids = {
+        int(value)
+        for value in request.POST.getlist("application")
+        # A primary key, not a number too big for the database's integer column.
+        if value.isascii() and value.isdigit() and len(value) <= 18
+    }
     back = reverse("applications:list", args=[stage.code, year.slug])
     if request.GET:
         back = f"{back}?{request.GET.urlencode()}"
