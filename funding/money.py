@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
-_TYPED = re.compile(r"^£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
+# ASCII digits only (re.ASCII): other scripts' digits are not an amount to pay.
+_TYPED = re.compile(r"^£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$", re.ASCII)
 
 
 def parse_pounds(text: str) -> int:

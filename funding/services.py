@@ -244,9 +244,11 @@ def claim_problems(claim: Claim, today: date | None = None) -> dict[str, str]:
             problems["evidence"] = "Upload the invoice or another proof of purchase"
     if not claim.payee_name.strip():
         problems["payee_name"] = "Enter the name on the school's bank account"
-    if len(claim.sort_code) != 6 or not claim.sort_code.isdigit():
+    if len(claim.sort_code) != 6 or not (claim.sort_code.isascii() and claim.sort_code.isdigit()):
         problems["sort_code"] = "Enter a sort code of 6 digits, like 309430"
-    if len(claim.account_number) != 8 or not claim.account_number.isdigit():
+    if len(claim.account_number) != 8 or not (
+        claim.account_number.isascii() and claim.account_number.isdigit()
+    ):
         problems["account_number"] = "Enter an account number of 8 digits"
     if not claim.finance_email:
         problems["finance_email"] = "Enter the email address of the school's finance contact"

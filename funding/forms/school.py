@@ -149,7 +149,8 @@ class DigitsField(forms.CharField):
         super().validate(value)
         if not value:
             return
-        if not value.isdigit():
+        # ASCII digits only: "١٢٣٤٥٦" is digits to Python, not to a bank's payment file.
+        if not (value.isascii() and value.isdigit()):
             raise ValidationError(f"Enter a valid {self.noun} like {self.example}", code="invalid")
         if len(value) != self.length:
             raise ValidationError(

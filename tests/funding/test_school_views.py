@@ -333,6 +333,21 @@ def test_the_conditions_section_shows_the_conditions_and_needs_the_box(head_clie
     assert task_status(html, "conditions") == "Completed"
 
 
+@pytest.mark.parametrize(
+    "field, typed, message",
+    [
+        ("sort_code", "٣٠٩٤٣٠", "Enter a valid sort code like 309430"),
+        ("account_number", "１２３４５６７８", "Enter a valid account number like 00733445"),
+    ],
+)
+def test_bank_details_take_only_plain_digits(head_client, grant_claim, field, typed, message):
+    response = head_client.post(section_url(grant_claim, "payee"), {**PAYEE, field: typed})
+
+    assert_error_beside(response, f"id_{field}", message)
+    grant_claim.refresh_from_db()
+    assert getattr(grant_claim, field) != typed
+
+
 def test_a_bad_sort_code_is_shown_beside_it_and_nothing_typed_is_lost(head_client, grant_claim):
     url = section_url(grant_claim, "payee")
 

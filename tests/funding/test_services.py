@@ -52,7 +52,9 @@ def test_amounts_are_parsed_to_exact_pence(typed, pence):
     assert parse_pounds(typed) == pence
 
 
-@pytest.mark.parametrize("typed", ["", "abc", "1.234", "-5", "1,25", "12e3", "£"])
+@pytest.mark.parametrize(
+    "typed", ["", "abc", "1.234", "-5", "1,25", "12e3", "£", "£١٢٣", "１２３", "²"]
+)
 def test_amounts_that_are_not_money_are_refused(typed):
     with pytest.raises(ValueError, match="Enter an amount"):
         parse_pounds(typed)
