@@ -8,7 +8,7 @@ MANAGE := $(RUN) python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint audit migrate demo worker beat up compose-check bench-import bench-notices clean
+.PHONY: install run test lint audit migrate demo worker beat up compose-check bench-import bench-notices seed-scale bench loadtest clean
 
 install: .venv/.installed static/build/.built ## Virtualenv on Python 3.12+, locked dependencies, front-end assets
 
@@ -74,6 +74,44 @@ bench-import: install ## GIAS import against PostgreSQL's \copy (needs DATABASE_
 
 bench-notices: install ## A 10,000-notice sweep and send, ledger against direct sending (rolled back)
 	$(MANAGE) bench_notices --count $(or $(COUNT),10000)
+
+# National-scale data, the page benchmark and the load test, on their own PostgreSQL
+# database (docs/performance.md has the latest figures and what they ran on).
+SCALE_DB ?= hubportal_scale
+SCALE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(SCALE_DB)
+LOAD_USERS ?= 50
+LOAD_SPAWN ?= 10
+LOAD_TIME ?= 2m
+LOAD_PORT ?= 8765
+
+seed-scale: install ## 40 hubs, 51,000 schools, five years of the programme (SCALE_ARGS="--flush" to redo)
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SCALE_DB)'" | grep -q 1 \
+	  || createdb -h 127.0.0.1 -U postgres $(SCALE_DB)
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(MANAGE) migrate --no-input
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(MANAGE) seed_scale $(SCALE_ARGS)
+
+bench: install ## Queries and server time of the main pages against the Django admin (after seed-scale)
+	@mkdir -p var
+	DATABASE_URL=$(SCALE_DATABASE_URL) $(MANAGE) bench --json var/bench.json $(BENCH_ARGS)
+
+# Gunicorn with 4 workers, DEBUG off, on the seeded database; Locust drives signed-in
+# hub leads, headteachers and specialists (LOAD_USERS, LOAD_TIME), then gunicorn stops.
+loadtest: install ## LOAD_USERS users for LOAD_TIME against gunicorn (after seed-scale)
+	@mkdir -p var/loadtest
+	@export DATABASE_URL=$(SCALE_DATABASE_URL) DEBUG=false ALLOWED_HOSTS=127.0.0.1 \
+	  SECURE_SSL_REDIRECT=false CONN_MAX_AGE=60 LOG_LEVEL=ERROR \
+	  SECRET_KEY=$$(openssl rand -hex 32) LOAD_SESSIONS=var/loadtest/sessions.json; \
+	$(MANAGE) collectstatic --no-input -v0 \
+	&& $(MANAGE) scale_sessions --per-role $(LOAD_USERS) --out $$LOAD_SESSIONS \
+	&& $(RUN) gunicorn hubportal.wsgi --workers 4 --bind 127.0.0.1:$(LOAD_PORT) --preload \
+	  --pid var/loadtest/gunicorn.pid --error-logfile var/loadtest/gunicorn.log --daemon \
+	&& trap 'sleep 1; kill $$(cat var/loadtest/gunicorn.pid)' EXIT \
+	&& curl -s -o /dev/null --retry 60 --retry-connrefused --retry-delay 1 \
+	  http://127.0.0.1:$(LOAD_PORT)/accounts/login/ \
+	&& for i in $$(seq 16); do curl -s -o /dev/null http://127.0.0.1:$(LOAD_PORT)/accounts/login/; done \
+	&& $(UV) run --frozen --group load locust -f loadtest/locustfile.py --headless \
+	  --users $(LOAD_USERS) --spawn-rate $(LOAD_SPAWN) --run-time $(LOAD_TIME) \
+	  --host http://127.0.0.1:$(LOAD_PORT) --csv var/loadtest/stats --only-summary
 
 clean:
 	rm -rf .venv .tools node_modules static/build var db.sqlite3

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "workgroups",
     "funding",
     "hubportal.privacy",
+    "hubportal.scale",
 ]
 
 MIDDLEWARE = [
