@@ -12,31 +12,30 @@ from funding.models import (
     SampleCheck,
     Scheme,
 )
+from hubportal.accounts.admin import NationalAdminAccess
 
 
 @admin.register(Scheme)
-class SchemeAdmin(SimpleHistoryAdmin):
+class SchemeAdmin(NationalAdminAccess, SimpleHistoryAdmin):
+    editable = True
     list_display = ["name", "year"]
     list_filter = ["year"]
     search_fields = ["name"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(NationalAdminAccess, SimpleHistoryAdmin):
+    """National admins read; claims and what follows them change only through the
+    funding services."""
 
 
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "school", "kind", "state", "claimed_pence", "award_pence", "year"]
+    # The columns and filters of the hub's claim list (funding:claims).
+    list_display = [
+        "pk", "school", "hub", "kind", "state", "claimed_pence", "award_pence", "submitted_at"
+    ]  # fmt: skip
     list_filter = ["kind", "state", "year", "hub"]
-    list_select_related = ["school", "year"]
+    list_select_related = ["school", "hub"]
     search_fields = ["school__name", "=school__urn", "invoice_number"]
     show_full_result_count = False
 

@@ -6,26 +6,12 @@ delete: a changed row would no longer say what was sent."""
 
 from django.contrib import admin
 
+from hubportal.accounts.admin import NationalAdminAccess
 from hubportal.notices.models import Notice, NoticePreference
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    # National admins hold no model permissions: the site's own check (national admins
-    # only, set in hubportal.accounts.admin) decides who reads, as for support sessions.
-    def has_module_permission(self, request):
-        return admin.site.has_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return admin.site.has_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(NationalAdminAccess, admin.ModelAdmin):
+    """National admins read; nobody edits here."""
 
 
 @admin.register(Notice)

@@ -439,13 +439,15 @@ ALLAUTH: dict[str, tuple[Outcome, Outcome]] = {
 # ---------------------------------------------------------------------------
 # The Django admin (``admin/``): only national admins may use it (is_staff and a national
 # admin membership, hubportal.accounts.admin); everyone else, signed in or not, is sent
-# to the admin's sign-in. National admins hold no model permissions: they read the
-# notice ledger, notice preferences and support sessions, and are refused (403) every
-# other model, the approved textbook schemes and the read-only claims and batches too.
-# A superuser (made with createsuperuser, no portal role) is not a role of the portal
-# and is not part of this matrix.
+# to the admin's sign-in. National admins hold no Django model permissions; the role
+# decides (hubportal.accounts.admin.NationalAdminAccess): they read every model of the
+# portal's own apps, add, change and delete the reference data (approved textbook
+# schemes, hubs), change people's accounts (never add one or set a password), and are
+# refused (403) allauth's models, which hold sign-in secrets. A superuser (made with
+# createsuperuser, no portal role) is not a role of the portal and not in this matrix.
 
-ADMIN_READABLE = {"notices.notice", "notices.noticepreference", "accounts.supportsession"}
+ADMIN_READABLE_APPS = {"accounts", "schools", "workgroups", "funding", "notices", "privacy"}
+ADMIN_EDITABLE = {"funding.scheme", "schools.hub"}
 
 
 # ---------------------------------------------------------------------------
@@ -505,17 +507,20 @@ def _admin_staff_outcome(pattern: Pattern) -> Outcome:
         "admin:jsi18n": OK,
         "admin:view_on_site": NOT_FOUND,  # no model of the portal has get_absolute_url()
         "admin:app_list": OK,  # the notices app: the ledger is readable
+        "admin:auth_user_password_change": FORBIDDEN,  # people set their own password
     }
     if pattern.key in site_pages:
         return site_pages[pattern.key]
     model = _admin_model(pattern.route)
     if model is None:
         return NOT_FOUND  # the catch-all: an admin address that is nothing
-    readable = model._meta.label_lower in ADMIN_READABLE
+    readable = model._meta.app_label in ADMIN_READABLE_APPS
     if pattern.name is None:
         return REDIRECT  # <object_id>/ is on to <object_id>/change/
     suffix = pattern.name.rsplit("_", 1)[-1]
     if suffix in ("changelist", "change", "history") and readable:
+        return OK
+    if suffix in ("add", "delete") and model._meta.label_lower in ADMIN_EDITABLE:
         return OK
     return FORBIDDEN
 
