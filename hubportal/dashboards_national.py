@@ -330,7 +330,9 @@ def stage_trend(user, years: int = 5) -> TrendChart:
         .filter(year__start_year__lte=current.start_year)
         .order_by()
         .values("stage_id", "year__start_year")
-        .annotate(n=Count("school_id", distinct=True))
+        # A school has one live application a year (application_one_live_per_school_year),
+        # so counting rows counts schools without DISTINCT's sort.
+        .annotate(n=Count("pk"))
         .values_list("stage_id", "year__start_year", "n")
     ):
         if stage_id in counts:

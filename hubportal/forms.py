@@ -6,10 +6,14 @@ from django.core.paginator import Page, Paginator
 PAGE_SIZE = 50
 
 
-def page_of(items, request, size: int | None = None) -> Page:
+def page_of(items, request, size: int | None = None, *, count: int | None = None) -> Page:
     """The page of ``items`` that ``?page=`` asks for (the last one if it asks too far),
-    ``PAGE_SIZE`` to a page unless told otherwise."""
-    return Paginator(items, size or PAGE_SIZE).get_page(request.GET.get("page"))
+    ``PAGE_SIZE`` to a page unless told otherwise. ``count``, when the caller has
+    already counted the rows (with its totals, say), saves the paginator's COUNT."""
+    paginator = Paginator(items, size or PAGE_SIZE)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def add_service_errors(form, error: ValidationError, rename: dict[str, str] | None = None):

@@ -108,8 +108,8 @@ def claim_list(request):
     form = _year_form(request, ClaimFilterForm)
     filters = form.filters()
     claims = selectors.claim_list(request.user, filters)
-    page = page_of(claims, request)
     totals = selectors.claim_totals(claims)
+    page = page_of(claims, request, count=totals["count"])
     query = form.query_params()
     return render(
         request,
