@@ -3,7 +3,7 @@ schools flagged, random samples of paid claims checked, and money clawed back
 where the evidence did not hold up.
 
 Every state change here is one service (``<thing>_<verb>``, keyword-only, taking the
-acting user, atomic, audited with ``_audited_save``, rows that two people could race
+acting user, atomic, audited with ``hubportal.audit.audited_save``, rows that two people could race
 on locked); every read a page shows is a selector scoped to the person asking.
 
 Duplicates, and how they hold under races
@@ -62,9 +62,10 @@ from funding.models import (
 from funding.money import format_pence
 from hubportal.accounts.models import Role
 from hubportal.accounts.roles import active_membership, has_role
+from hubportal.audit import audited_save
 from schools.models import School
 from workgroups.models import AcademicYear
-from workgroups.services.applications import InvalidTransition, _audited_save
+from workgroups.services.applications import InvalidTransition
 
 S = ClaimState
 
@@ -279,7 +280,7 @@ def sample_draw(
         sample = AssuranceSample(
             hub=hub, year=year, percent=percent, seed=seed, paid_claims=len(ids), drawn_by=actor
         )
-        _audited_save(
+        audited_save(
             sample,
             actor=actor,
             reason=f"Drew {len(chosen)} of {len(ids)} paid claims ({percent}%, seed {seed})",
@@ -318,7 +319,7 @@ def sample_check_record(*, actor, check: SampleCheck, outcome: str, notes: str =
         check.notes = notes
         check.checked_by = actor
         check.checked_at = timezone.now()
-        _audited_save(check, actor=actor, reason=f"Outcome: {check.get_outcome_display()}")
+        audited_save(check, actor=actor, reason=f"Outcome: {check.get_outcome_display()}")
     return check
 
 
@@ -372,7 +373,7 @@ def clawback_open(*, actor, check: SampleCheck, amount_pence: int, reason: str) 
         )
         try:
             with transaction.atomic():
-                _audited_save(
+                audited_save(
                     clawback, actor=actor, reason=f"Requested {format_pence(amount_pence)} back"
                 )
         except IntegrityError as error:
@@ -406,7 +407,7 @@ def clawback_recover(*, actor, clawback: Clawback) -> Clawback:
                 school_id=clawback.claim.school_id
             )
             allowance.recovered_pence = F("recovered_pence") + clawback.amount_pence
-            _audited_save(
+            audited_save(
                 allowance,
                 actor=actor,
                 reason=f"Recovered {format_pence(clawback.amount_pence)} of "
@@ -414,7 +415,7 @@ def clawback_recover(*, actor, clawback: Clawback) -> Clawback:
             )
         clawback.state = ClawbackState.RECOVERED
         clawback.closed_by, clawback.closed_at = actor, timezone.now()
-        _audited_save(
+        audited_save(
             clawback, actor=actor, reason=f"Recovered {format_pence(clawback.amount_pence)}"
         )
     return clawback
@@ -430,7 +431,7 @@ def clawback_waive(*, actor, clawback: Clawback, reason: str) -> Clawback:
         clawback.state = ClawbackState.WAIVED
         clawback.waive_reason = reason
         clawback.closed_by, clawback.closed_at = actor, timezone.now()
-        _audited_save(clawback, actor=actor, reason=f"Waived: {reason}")
+        audited_save(clawback, actor=actor, reason=f"Waived: {reason}")
     return clawback
 
 
@@ -473,7 +474,7 @@ def clawback_notice_send(*, clawback_id: int) -> bool:
             },
         )
         clawback.notice_sent_at = timezone.now()
-        _audited_save(
+        audited_save(
             clawback,
             actor=None,
             reason="Notice sent to the headteacher",

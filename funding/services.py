@@ -31,8 +31,9 @@ from funding.models import (
     Scheme,
 )
 from funding.money import format_pence, half_of
+from hubportal.audit import audited_save
 from workgroups.models import AcademicYear, Application, ApplicationState, Participation
-from workgroups.services.applications import InvalidTransition, _audited_save
+from workgroups.services.applications import InvalidTransition
 
 S = ClaimState
 
@@ -145,7 +146,7 @@ def claim_start(*, actor, school, kind: str, today: date | None = None) -> Claim
         with transaction.atomic():
             if kind == ClaimKind.MATCH:
                 schemes_ensure(year=year)
-            _audited_save(claim, actor=actor, reason="Started the claim")
+            audited_save(claim, actor=actor, reason="Started the claim")
     except IntegrityError as error:
         raise InvalidTransition("Your school has already claimed the Development grant.") from error
     return claim
@@ -171,7 +172,7 @@ def claim_save(*, actor, claim: Claim, **fields) -> Claim:
         # One invoice on one live claim of the school (see funding.assurance).
         assurance.duplicate_invoice_check(claim)
         with assurance.duplicate_invoice_guard(claim):
-            _audited_save(claim, actor=actor, reason="Saved answers")
+            audited_save(claim, actor=actor, reason="Saved answers")
     return claim
 
 
@@ -195,7 +196,7 @@ def evidence_add(*, actor, claim: Claim, upload) -> Evidence:
         )
         evidence.file.save(evidence.original_name, upload, save=False)
         try:
-            _audited_save(evidence, actor=actor, reason="Added evidence")
+            audited_save(evidence, actor=actor, reason="Added evidence")
         except Exception:
             evidence.file.delete(save=False)
             raise
@@ -281,7 +282,7 @@ def claim_submit(*, actor, claim: Claim, today: date | None = None) -> Claim:
         was_returned = claim.state == S.RETURNED
         claim.state = S.SUBMITTED
         claim.submitted_at = timezone.now()
-        _audited_save(claim, actor=actor, reason="Resubmitted" if was_returned else "Submitted")
+        audited_save(claim, actor=actor, reason="Resubmitted" if was_returned else "Submitted")
     return claim
 
 
@@ -385,7 +386,7 @@ def claim_approve(
                     f"{claim.school.name} has already been awarded the full £2,000."
                 )
             allowance.awarded_pence = F("awarded_pence") + award
-            _audited_save(allowance, actor=actor, reason=f"Approved {claim.reference}")
+            audited_save(allowance, actor=actor, reason=f"Approved {claim.reference}")
         if not allow_over_budget:
             # Serialise approvals of the hub's year while the budget is checked.
             Budget.objects.select_for_update().filter(hub=claim.hub, year=claim.year).first()
@@ -405,7 +406,7 @@ def claim_approve(
                 f"The school had {format_pence(award)} of its £2,000 match funding left."
             )
         claim.decided_by, claim.decided_at = actor, timezone.now()
-        _audited_save(claim, actor=actor, reason=f"Approved {format_pence(award)}")
+        audited_save(claim, actor=actor, reason=f"Approved {format_pence(award)}")
         _tell_the_school(claim, "approved")
     return claim
 
@@ -421,7 +422,7 @@ def claim_return(*, actor, claim: Claim, reason: str, fields: list[str] | None =
         claim.return_reason = reason.strip()
         claim.return_fields = [f for f in (fields or []) if f in known]
         claim.decided_by, claim.decided_at = actor, timezone.now()
-        _audited_save(claim, actor=actor, reason=f"Returned: {reason.strip()}")
+        audited_save(claim, actor=actor, reason=f"Returned: {reason.strip()}")
         _tell_the_school(claim, "returned")
     return claim
 
@@ -434,7 +435,7 @@ def claim_reject(*, actor, claim: Claim, reason: str) -> Claim:
         claim.state = S.REJECTED
         claim.decision_reason = reason.strip()
         claim.decided_by, claim.decided_at = actor, timezone.now()
-        _audited_save(claim, actor=actor, reason=f"Rejected: {reason.strip()}")
+        audited_save(claim, actor=actor, reason=f"Rejected: {reason.strip()}")
         _tell_the_school(claim, "rejected")
     return claim
 
@@ -476,11 +477,11 @@ def batch_create(*, actor, hub, year, claims: list[Claim]) -> PaymentBatch:
             reference=f"{hub.code}-PAY-{short}-{number:03d}",
             created_by=actor,
         )
-        _audited_save(batch, actor=actor, reason=f"Created with {len(locked)} claims")
+        audited_save(batch, actor=actor, reason=f"Created with {len(locked)} claims")
         for claim in locked:
             claim.batch = batch
             claim.state = S.BATCHED
-            _audited_save(claim, actor=actor, reason=f"Added to {batch.reference}")
+            audited_save(claim, actor=actor, reason=f"Added to {batch.reference}")
     return batch
 
 
@@ -505,10 +506,10 @@ def batch_mark_paid(*, actor, batch: PaymentBatch) -> PaymentBatch:
                 raise InvalidTransition(f"{claim.reference} has been paid already.") from error
             claim.state = S.PAID
             claim.paid_at = now
-            _audited_save(claim, actor=actor, reason=f"Paid in {batch.reference}")
+            audited_save(claim, actor=actor, reason=f"Paid in {batch.reference}")
             _tell_the_school(claim, "paid")
         batch.paid_at, batch.paid_by = now, actor
-        _audited_save(batch, actor=actor, reason="Marked paid")
+        audited_save(batch, actor=actor, reason="Marked paid")
     return batch
 
 
@@ -525,7 +526,7 @@ def budget_set(*, actor, hub, year, allocation_pence: int) -> Budget:
         budget = Budget.objects.select_for_update().filter(hub=hub, year=year).first()
         budget = budget or Budget(hub=hub, year=year, allocation_pence=0)
         budget.allocation_pence = allocation_pence
-        _audited_save(budget, actor=actor, reason="Set the allocation")
+        audited_save(budget, actor=actor, reason="Set the allocation")
     return budget
 
 
@@ -538,7 +539,7 @@ def claim_window_set(*, actor, hub, year, opens: date, closes: date) -> ClaimWin
         window = ClaimWindow.objects.select_for_update().filter(hub=hub, year=year).first()
         window = window or ClaimWindow(hub=hub, year=year, opens=opens, closes=closes)
         window.opens, window.closes = opens, closes
-        _audited_save(window, actor=actor, reason="Set the claim window")
+        audited_save(window, actor=actor, reason="Set the claim window")
         schemes_ensure(year=year)
     return window
 

@@ -1110,6 +1110,10 @@ NOT_STATE_CHANGES: dict[str, str] = {
     "funding.services.match_remaining": "Reads what remains of a school's £2,000.",
     "funding.services.open_window": "Reads the hub's open claim window.",
     "funding.services.scheme_names_for": "Reads the names on a year's approved list.",
+    "hubportal.audit.audited_save": (
+        "The save every service audits with, not a change of its own: each service's "
+        "case above proves it names the actor."
+    ),
     "funding.services.claim_problems": "Reads what a claim lacks before it can be submitted.",
     "funding.services.budget_position": "Sums a hub's budget in SQL.",
     "funding.services.award_for": "Computes what an approval would pay.",

@@ -31,6 +31,7 @@ from hubportal.accounts.models import (
     User,
 )
 from hubportal.accounts.roles import active_membership, has_role
+from hubportal.audit import audited_save
 
 # How long a view-as lasts at most, from its start.
 VIEW_AS_LIMIT = timedelta(minutes=30)
@@ -123,18 +124,11 @@ def has_expired(support_session: SupportSession, now: datetime | None = None) ->
 # Services
 
 
-def _audited_save(instance: SupportSession, *, actor: User, reason: str) -> None:
-    # django-simple-history reads these two attributes when it writes the history row.
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
 def _close(support_session: SupportSession, *, actor: User, how: str, now: datetime) -> None:
     # A view-as never outlasts its limit: one noticed late ended when the limit came.
     support_session.ended_at = min(now, ends_at(support_session))
     support_session.ended_how = how
-    _audited_save(
+    audited_save(
         support_session,
         actor=actor,
         reason=f"Ended viewing as {support_session.target}: {SupportSessionEnd(how).label.lower()}",
@@ -168,7 +162,7 @@ def support_start(*, actor: User, membership: Membership) -> SupportSession:
             place=membership.place_name,
             started_at=now,
         )
-        _audited_save(
+        audited_save(
             support_session,
             actor=actor,
             reason=f"Started viewing as {membership.user} ({membership})",

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hubportal.audit import audited_save
 from hubportal.notices.models import (
     OPTIONAL_KINDS,
     Notice,
@@ -227,15 +228,8 @@ def preference_save(*, actor, reminders: bool, opportunities: bool, deadlines: b
         preference.reminders = reminders
         preference.opportunities = opportunities
         preference.deadlines = deadlines
-        _audited_save(preference, actor=actor, reason="Chose which optional emails to get")
+        audited_save(preference, actor=actor, reason="Chose which optional emails to get")
     return preference
-
-
-def _audited_save(preference: NoticePreference, *, actor, reason: str) -> None:
-    # django-simple-history reads these two attributes when it writes the history row.
-    preference._history_user = actor
-    preference._change_reason = reason
-    preference.save()
 
 
 def _locked_preference(email: str) -> NoticePreference:
@@ -282,7 +276,7 @@ def teacher_reminders_save(*, actor, school, on: Iterable[str]) -> int:
             preference = _locked_preference(email)
             if preference.reminders != (email in wanted) or preference.pk is None:
                 preference.reminders = email in wanted
-                _audited_save(
+                audited_save(
                     preference,
                     actor=actor,
                     reason=f"Turned meeting reminders {'on' if preference.reminders else 'off'}"

@@ -5,9 +5,8 @@ groups: work groups, meetings, attendance and completions.
 calendar: a person's private calendar address."""
 
 from workgroups.services.applications import *  # noqa: F403
-from workgroups.services.applications import (  # noqa: F401 - private helpers shared with groups
+from workgroups.services.applications import (  # noqa: F401 - shared with groups
     InvalidTransition,
-    _audited_save,
 )
 from workgroups.services.calendar import *  # noqa: F403
 from workgroups.services.groups import *  # noqa: F403

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from hubportal.audit import audited_save
 from schools.models import Hub, School
 from workgroups import permissions
 from workgroups.eligibility import check_eligibility
@@ -35,13 +36,6 @@ S = ApplicationState
 
 class InvalidTransition(ValidationError):
     """The row is not in a state that allows this change."""
-
-
-def _audited_save(instance, *, actor, reason: str, update_fields: list[str] | None = None) -> None:
-    # django-simple-history reads these two attributes when it writes the history row.
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save(update_fields=update_fields)
 
 
 def _notify(application: Application, event: str) -> None:
@@ -112,7 +106,7 @@ def application_start(
         )
         try:
             with transaction.atomic():
-                _audited_save(application, actor=actor, reason="Started the application")
+                audited_save(application, actor=actor, reason="Started the application")
         except IntegrityError as error:
             raise ValidationError(
                 f"{school.name} already has an application in {year.label}."
@@ -148,7 +142,7 @@ def application_save_answers(
             )
         for name, value in answers.items():
             setattr(application, name, value)
-        _audited_save(
+        audited_save(
             application, actor=actor, reason=f"Saved {section}", update_fields=list(answers)
         )
     return application
@@ -175,7 +169,7 @@ def application_set_participants(
             for name in ("name", "email", "job_role", "is_maths_lead", "trn"):
                 setattr(participant, name, data.get(name, getattr(participant, name)))
             participant.full_clean(exclude=["application"])
-            _audited_save(participant, actor=actor, reason="Named the participants")
+            audited_save(participant, actor=actor, reason="Named the participants")
             saved.append(participant)
         for leftover in existing.values():
             leftover._history_user = actor
@@ -255,7 +249,7 @@ def application_submit(
         application.state = S.SUBMITTED
         application.submitted_by = actor
         application.submitted_at = timezone.now()
-        _audited_save(application, actor=actor, reason="Submitted the application")
+        audited_save(application, actor=actor, reason="Submitted the application")
         _notify(application, "submitted")
     return application
 
@@ -283,7 +277,7 @@ def application_withdraw(*, actor, application: Application, reason: str = "") -
             )
         application.state = S.WITHDRAWN
         application.withdrawn_reason = reason
-        _audited_save(application, actor=actor, reason=reason or "Withdrew the application")
+        audited_save(application, actor=actor, reason=reason or "Withdrew the application")
     return application
 
 
@@ -328,7 +322,7 @@ def _decide(*, actor, application: Application, decision: str, reason: str) -> A
     application.decision_reason = reason
     try:
         with transaction.atomic():
-            _audited_save(application, actor=actor, reason=reason or f"Decision: {new_state.label}")
+            audited_save(application, actor=actor, reason=reason or f"Decision: {new_state.label}")
     except IntegrityError as error:
         raise ValidationError(
             f"{application.school.name} has already been accepted into {application.stage.name} "
@@ -387,7 +381,7 @@ def window_save(
             hub=hub, stage=stage, year=year
         ).first() or ApplicationWindow(hub=hub, stage=stage, year=year)
         window.opens, window.closes, window.target_places = opens, closes, target_places
-        _audited_save(window, actor=actor, reason="Saved the window")
+        audited_save(window, actor=actor, reason="Saved the window")
     return window
 
 
@@ -455,7 +449,7 @@ def participation_record(
         participation.source = source
         participation.recorded_by = actor
         participation.recorded_at = timezone.now()
-        _audited_save(participation, actor=actor, reason=f"Recorded {outcome} ({source})")
+        audited_save(participation, actor=actor, reason=f"Recorded {outcome} ({source})")
     return participation
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from hubportal.audit import audited_save
 from workgroups.models import CalendarFeed
 from workgroups.models.groups import new_feed_token
-from workgroups.services.applications import _audited_save
 
 __all__ = ["calendar_feed_create", "calendar_feed_renew"]
 
@@ -20,7 +20,7 @@ def calendar_feed_create(*, actor) -> CalendarFeed:
         feed = CalendarFeed.objects.select_for_update().filter(user=actor).first()
         if feed is None:
             feed = CalendarFeed(user=actor)
-            _audited_save(feed, actor=actor, reason="Made a calendar address")
+            audited_save(feed, actor=actor, reason="Made a calendar address")
     return feed
 
 
@@ -33,5 +33,5 @@ def calendar_feed_renew(*, actor) -> CalendarFeed:
         else:
             feed.token = new_feed_token()
             feed.created_at = timezone.now()
-        _audited_save(feed, actor=actor, reason="Replaced the calendar address")
+        audited_save(feed, actor=actor, reason="Replaced the calendar address")
     return feed

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from hubportal.accounts.models import Membership, Role
+from hubportal.audit import audited_save
 from hubportal.notices.models import NoticeKind
 from hubportal.notices.services import notice_plan_on_commit
 from hubportal.notices.sweeps import describe_meeting, meeting_change_plans, next_stage_plans
@@ -32,7 +33,7 @@ from workgroups.models import (
     ProgrammeStage,
     WorkGroup,
 )
-from workgroups.services.applications import InvalidTransition, _audited_save, participation_record
+from workgroups.services.applications import InvalidTransition, participation_record
 
 __all__ = [
     "MeetingPlan",
@@ -112,7 +113,7 @@ def workgroup_confirm_formation(
                 code=WorkGroup.make_code(hub, stage, year, number),
                 lead=lead,
             )
-            _audited_save(group, actor=actor, reason="Formed the group")
+            audited_save(group, actor=actor, reason="Formed the group")
             for school_id in school_ids:
                 member = GroupMember(
                     work_group=group,
@@ -123,7 +124,7 @@ def workgroup_confirm_formation(
                 )
                 try:
                     with transaction.atomic():
-                        _audited_save(member, actor=actor, reason="Placed in the group")
+                        audited_save(member, actor=actor, reason="Placed in the group")
                 except IntegrityError as error:
                     raise ValidationError(
                         f"{accepted[school_id].school.name} is already in a group of this cohort."
@@ -150,7 +151,7 @@ def workgroup_move_school(*, actor, member: GroupMember, to_group: WorkGroup) ->
             raise ValidationError("A school can only move to another group of the same cohort.")
         _check_size(to_group.stage, to_group.members.count() + 1, to_group.code)
         member.work_group = to_group
-        _audited_save(member, actor=actor, reason=f"Moved from {source.code} to {to_group.code}")
+        audited_save(member, actor=actor, reason=f"Moved from {source.code} to {to_group.code}")
     return member
 
 
@@ -162,7 +163,7 @@ def workgroup_assign_lead(*, actor, work_group: WorkGroup, lead) -> WorkGroup:
     with transaction.atomic():
         work_group = WorkGroup.objects.select_for_update().get(pk=work_group.pk)
         work_group.lead = lead
-        _audited_save(
+        audited_save(
             work_group, actor=actor, reason=f"Lead: {lead}" if lead else "Removed the lead"
         )
     return work_group
@@ -185,7 +186,7 @@ def participant_replace(*, actor, participant: Participant, **fields) -> Partici
                 raise ValueError(f"Not a participant field: {name}")
             setattr(participant, name, value)
         participant.full_clean(exclude=["application"])
-        _audited_save(participant, actor=actor, reason="Replaced the participant")
+        audited_save(participant, actor=actor, reason="Replaced the participant")
     return participant
 
 
@@ -244,7 +245,7 @@ def meeting_schedule_series(
                 venue_school=plan.venue_school,
                 online_link=plan.online_link,
             )
-            _audited_save(meeting, actor=actor, reason="Scheduled")
+            audited_save(meeting, actor=actor, reason="Scheduled")
             meetings.append(meeting)
     return meetings
 
@@ -272,7 +273,7 @@ def meeting_reschedule(*, actor, meeting: Meeting, plan: MeetingPlan, reason: st
             plan.online_link,
         )
         meeting.change_reason = reason.strip()
-        _audited_save(meeting, actor=actor, reason=f"Rescheduled: {reason.strip()}")
+        audited_save(meeting, actor=actor, reason=f"Rescheduled: {reason.strip()}")
         notice_plan_on_commit(meeting_change_plans(meeting, NoticeKind.MEETING_CHANGED, was=was))
     return meeting
 
@@ -290,7 +291,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
             raise InvalidTransition("This meeting's attendance is logged; it cannot be cancelled.")
         meeting.state = MeetingState.CANCELLED
         meeting.change_reason = reason.strip()
-        _audited_save(meeting, actor=actor, reason=f"Cancelled: {reason.strip()}")
+        audited_save(meeting, actor=actor, reason=f"Cancelled: {reason.strip()}")
         notice_plan_on_commit(
             meeting_change_plans(
                 meeting, NoticeKind.MEETING_CANCELLED, was=describe_meeting(meeting)
@@ -349,12 +350,12 @@ def meeting_log_attendance(
             if row.pk and row.status == status:
                 continue
             row.status = status
-            _audited_save(row, actor=actor, reason="Corrected" if correcting else "Logged")
+            audited_save(row, actor=actor, reason="Corrected" if correcting else "Logged")
         meeting.notes = notes
         if not correcting:
             meeting.logged_at = now
             meeting.logged_by = actor
-        _audited_save(
+        audited_save(
             meeting, actor=actor, reason="Corrected the log" if correcting else "Logged attendance"
         )
     return meeting
