@@ -62,10 +62,7 @@ def _year_choice(request) -> tuple[CohortYearForm, AcademicYear]:
     current = AcademicYear.objects.current()
     years = cohort_years(request.user, current)
     form = CohortYearForm(request.GET or None, years=years, hubs=[], current=current)
-    if form.is_bound:
-        form.is_valid()
-    chosen = form.chosen_year_slug()
-    return form, next((year for year in years if year.slug == chosen), current)
+    return form, form.chosen_year()
 
 
 def _specialist_work(user) -> dict:

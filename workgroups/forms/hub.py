@@ -73,6 +73,8 @@ class CohortYearForm(ErrorLinksMixin, forms.Form):
         current: AcademicYear,
     ):
         super().__init__(data, initial={"year": current.slug})
+        self.current = current
+        self.years = {y.slug: y for y in years}
         self.fields["year"].choices = [(y.slug, y.label) for y in years]
         if hubs:
             self.fields["hub"].choices = [("", "All hubs"), *hubs]
@@ -86,8 +88,12 @@ class CohortYearForm(ErrorLinksMixin, forms.Form):
             },
         )
 
-    def chosen_year_slug(self) -> str:
-        return (self.cleaned_data.get("year") if self.is_bound else "") or ""
+    def chosen_year(self) -> AcademicYear:
+        """The year asked for, or the current one when none (or a wrong one) is."""
+        if self.is_bound:
+            self.is_valid()
+        slug = (self.cleaned_data.get("year") if self.is_bound else "") or ""
+        return self.years.get(slug, self.current)
 
     def hub_code(self) -> str:
         return (self.cleaned_data.get("hub") if self.is_bound else "") or ""

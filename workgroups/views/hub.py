@@ -98,10 +98,7 @@ def cohorts(request):
     form = CohortYearForm(
         request.GET or None, years=years, hubs=hub_options(request.user), current=current
     )
-    if form.is_bound:
-        form.is_valid()
-    chosen = form.chosen_year_slug()
-    year = next((y for y in years if y.slug == chosen), current)
+    year = form.chosen_year()
     hub_code = form.hub_code()
     rows = cohort_rows(request.user, year, hub_code)
     list_query = {"hub": hub_code} if hub_code else {}
